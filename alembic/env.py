@@ -1,0 +1,51 @@
+"""Alembic environment: runs on a connection handed over by `teslasync.db.migrate`, or opens its own from
+TESLASYNC_DATABASE_URL when the alembic command line is used directly."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import Connection
+
+from alembic import context
+from teslasync.config import load_settings
+from teslasync.db.engine import make_engine
+from teslasync.db.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+# Time-series objects differ per storage strategy and are managed by hand in the migrations.
+MANAGED_BY_HAND = {"signals", "signal_rollups_hourly"}
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    return not (type_ == "table" and name in MANAGED_BY_HAND)
+
+
+def run_on(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        include_object=include_object,
+        transaction_per_migration=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_online() -> None:
+    settings = load_settings()
+    if settings.database_url is None:
+        raise SystemExit("set TESLASYNC_DATABASE_URL, or use `teslasync migrate` for the embedded database")
+    engine = make_engine(settings.database_url.get_secret_value())
+    async with engine.connect() as connection:
+        await connection.run_sync(run_on)
+        await connection.commit()
+    await engine.dispose()
+
+
+given = config.attributes.get("connection")
+if given is not None:
+    run_on(given)
+else:
+    asyncio.run(run_online())

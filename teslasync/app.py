@@ -1,0 +1,142 @@
+"""The Starlette application: /graphql, /healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from teslasync import __version__
+from teslasync.auth.requests import principal_for
+from teslasync.config import Settings
+from teslasync.context import Context
+from teslasync.db.engine import Database
+from teslasync.errors import Unauthenticated
+from teslasync.observability import metrics
+from teslasync.observability.health import readiness
+from teslasync.schema import schema
+
+KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics"}
+
+
+class GraphQLEndpoint(GraphQL[Context, None]):
+    """Strawberry's ASGI view with authentication in front of every operation."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql_enabled else None)
+        self.settings = settings
+        self.db = db
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self._wants_ide(Request(scope)):
+            await super().__call__(scope, receive, send)
+            return
+        connection: Request | WebSocket = (
+            Request(scope, receive) if scope["type"] == "http" else WebSocket(scope, receive, send)
+        )
+        try:
+            principal = await principal_for(connection, self.db, self.settings.demo)
+        except Unauthenticated as exc:
+            await self._refuse(connection, exc, scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await super().__call__(scope, receive, send)
+
+    def _wants_ide(self, request: Request) -> bool:
+        return (
+            self.graphql_ide is not None
+            and request.method == "GET"
+            and "text/html" in request.headers.get("accept", "")
+            and "query" not in request.query_params
+        )
+
+    @staticmethod
+    async def _refuse(
+        connection: Request | WebSocket, exc: Unauthenticated, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        if isinstance(connection, WebSocket):
+            await connection.close(code=4401, reason=exc.message)
+            return
+        body = {"data": None, "errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
+        response = JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        await response(scope, receive, send)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        return Context(request=request, db=self.db, principal=request.state.principal)
+
+
+class RequestMetrics:
+    """Counts requests and their latency per known route (unknown paths share one label)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        route = scope["path"] if scope["path"] in KNOWN_ROUTES else "other"
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_status(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            metrics.HTTP_REQUESTS.labels(route=route, status=str(status)).inc()
+            metrics.HTTP_LATENCY.labels(route=route).observe(time.perf_counter() - started)
+
+
+def create_app(settings: Settings, db: Database, *, dispose_on_shutdown: bool = True) -> Starlette:
+    graphql = GraphQLEndpoint(settings, db)
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    async def readyz(_: Request) -> Response:
+        results = await readiness(settings, db)
+        ready = all(result.ok for result in results.values())
+        body = {
+            "status": "ready" if ready else "not ready",
+            "checks": {name: result.as_json() for name, result in results.items()},
+        }
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    async def metrics_endpoint(_: Request) -> Response:
+        payload, content_type = metrics.render()
+        return PlainTextResponse(payload, media_type=content_type)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        if dispose_on_shutdown:
+            await db.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.add_middleware(RequestMetrics)
+    return app

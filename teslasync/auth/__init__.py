@@ -1,0 +1,1 @@
+"""Principals, API tokens and (later) forward-auth, TOTP and encryption."""

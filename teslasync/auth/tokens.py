@@ -1,0 +1,75 @@
+"""API tokens: `tsk_<prefix>_<secret>`. Only a SHA-256 of the secret is stored; the prefix finds the row.
+
+The secret has 256 bits of entropy, so a fast hash is right here (no dictionary to resist), and the
+comparison is constant-time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from teslasync.auth.principal import Principal, Scope, effective_scopes
+from teslasync.db.repositories import tokens as repo
+
+TOKEN_MARK = "tsk"  # noqa: S105 - the token format's marker, not a secret
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TokenError(Exception):
+    """The token is malformed, unknown, revoked or expired; the message says which, for logs only."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    id: int
+    name: str
+    token: str
+    scopes: tuple[str, ...]
+    expires_at: datetime | None
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def parse(token: str) -> tuple[str, str]:
+    parts = token.split("_")
+    if len(parts) != 3 or parts[0] != TOKEN_MARK or not parts[1] or not parts[2]:
+        raise TokenError("malformed token")
+    return parts[1], parts[2]
+
+
+async def create_token(
+    session: AsyncSession, name: str, scopes: list[Scope], expires_in: timedelta | None = None
+) -> IssuedToken:
+    if not name.strip():
+        raise ValueError("a token needs a name")
+    if not scopes:
+        raise ValueError("a token needs at least one scope")
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    expires_at = datetime.now(UTC) + expires_in if expires_in else None
+    scope_names = tuple(sorted({scope.value for scope in scopes}))
+    row = await repo.add_token(session, name.strip(), prefix, _hash(secret), scope_names, expires_at)
+    return IssuedToken(row.id, row.name, f"{TOKEN_MARK}_{prefix}_{secret}", scope_names, expires_at)
+
+
+async def authenticate(session: AsyncSession, token: str, now: datetime | None = None) -> Principal:
+    prefix, secret = parse(token)
+    row = await repo.by_prefix(session, prefix)
+    if row is None or not hmac.compare_digest(row.secret_hash, _hash(secret)):
+        raise TokenError("unknown token")
+    now = now or datetime.now(UTC)
+    if row.revoked_at is not None:
+        raise TokenError("revoked token")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise TokenError("expired token")
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+        await repo.touch(session, row.id, now)
+    return Principal(kind="token", name=row.name, scopes=effective_scopes(row.scopes), token_id=row.id)

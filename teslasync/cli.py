@@ -1,0 +1,199 @@
+"""The `teslasync` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from teslasync.auth.principal import Scope
+from teslasync.config import Settings, SettingsError, load_settings
+from teslasync.observability.logs import configure_logging, register_secrets
+
+app = typer.Typer(
+    help="TeslaSync: a self-hosted, GraphQL-first platform for Tesla owners and small fleets.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+T = TypeVar("T")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"teslasync: {message}", err=True)
+    return typer.Exit(code)
+
+
+def settings_or_exit(**overrides: object) -> Settings:
+    try:
+        settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as exc:
+        raise fail(str(exc), 2) from None
+    configure_logging(settings.log_level)
+    register_secrets(settings)
+    return settings
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[str]:
+    """The database URL for a one-off command, starting the embedded server for its duration if needed."""
+    from teslasync.server import StartupError, start_database
+
+    try:
+        handle = start_database(settings, own=False)
+    except StartupError as exc:
+        raise fail(str(exc)) from None
+    try:
+        yield handle.url
+    finally:
+        handle.stop()
+
+
+def run_with_db(settings: Settings, work: Callable[[Settings, str], Coroutine[object, object, T]]) -> T:
+    from teslasync.server import StartupError
+
+    with database(settings) as url:
+        try:
+            return asyncio.run(work(settings, url))
+        except StartupError as exc:
+            raise fail(str(exc)) from None
+
+
+@app.command()
+def serve(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Demo mode: a simulated car, GraphiQL, loopback anonymous.")
+    ] = False,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (TESLASYNC_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (TESLASYNC_PORT).")] = None,
+) -> None:
+    """Serve the API: start (or reach) the database, apply migrations, listen on TESLASYNC_HOST:PORT."""
+    from teslasync.server import StartupError
+    from teslasync.server import serve as run_server
+
+    settings = settings_or_exit(demo=demo or None, host=host, port=port)
+    try:
+        run_server(settings)
+    except StartupError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations, then exit."""
+    from teslasync.server import prepare_database
+
+    async def work(settings: Settings, url: str) -> None:
+        db = await prepare_database(settings, url)
+        await db.dispose()
+
+    run_with_db(settings_or_exit(), work)
+    typer.echo("migrations applied")
+
+
+@app.command("export-schema")
+def export_schema(
+    output: Annotated[Path, typer.Argument(help="Where to write the SDL.")] = Path("schema.graphql"),
+) -> None:
+    """Write the GraphQL schema (SDL) to a file; `-` writes to standard output."""
+    from teslasync.schema import schema
+
+    sdl = schema.as_str() + "\n"
+    if str(output) == "-":
+        sys.stdout.write(sdl)
+    else:
+        output.write_text(sdl)
+        typer.echo(f"wrote {output}")
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option("--name", help="What the token is for.")],
+    scope: Annotated[list[Scope], typer.Option("--scope", help="read, command or admin (repeatable).")],
+    expires_days: Annotated[
+        int | None, typer.Option("--expires-days", min=1, help="Expire after N days.")
+    ] = None,
+) -> None:
+    """Create an API token for the administrator. It is printed once and stored only as a hash."""
+    from teslasync.auth.tokens import create_token
+    from teslasync.server import prepare_database
+
+    async def work(settings: Settings, url: str) -> str:
+        db = await prepare_database(settings, url)
+        try:
+            async with db.transaction() as session:
+                issued = await create_token(
+                    session, name, scope, timedelta(days=expires_days) if expires_days else None
+                )
+        finally:
+            await db.dispose()
+        return issued.token
+
+    token = run_with_db(settings_or_exit(), work)
+    typer.echo(token)
+    typer.echo("Store it now: it is not shown again.", err=True)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List tokens (never their secrets)."""
+    from teslasync.db.repositories.tokens import list_tokens
+    from teslasync.server import prepare_database
+
+    async def work(settings: Settings, url: str) -> list[str]:
+        db = await prepare_database(settings, url)
+        try:
+            async with db.transaction() as session:
+                rows = await list_tokens(session)
+        finally:
+            await db.dispose()
+        return [
+            "\t".join(
+                [
+                    str(row.id),
+                    row.name,
+                    ",".join(row.scopes),
+                    row.created_at.isoformat(timespec="seconds"),
+                    row.expires_at.isoformat(timespec="seconds") if row.expires_at else "never",
+                    row.last_used_at.isoformat(timespec="seconds") if row.last_used_at else "unused",
+                    "revoked" if row.revoked_at else "active",
+                ]
+            )
+            for row in rows
+        ]
+
+    lines = run_with_db(settings_or_exit(), work)
+    typer.echo("id\tname\tscopes\tcreated\texpires\tlast used\tstatus")
+    for line in lines:
+        typer.echo(line)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id (see `token list`).")]) -> None:
+    """Revoke a token; requests carrying it are refused from then on."""
+    from teslasync.db.repositories.tokens import revoke
+    from teslasync.server import prepare_database
+
+    async def work(settings: Settings, url: str) -> bool:
+        db = await prepare_database(settings, url)
+        try:
+            async with db.transaction() as session:
+                return await revoke(session, token_id)
+        finally:
+            await db.dispose()
+
+    if not run_with_db(settings_or_exit(), work):
+        raise fail(f"no active token with id {token_id}")
+    typer.echo(f"revoked token {token_id}")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,175 @@
+"""One `Settings` object, read from `TESLASYNC_*` environment variables and `.env`.
+
+Every variable is documented in docs/configuration.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "TESLASYNC_"
+
+
+class StorageMode(StrEnum):
+    AUTO = "auto"
+    TIMESCALE = "timescale"
+    PLAIN = "plain"
+
+
+class SettingsError(Exception):
+    """A configuration value is wrong; the message names the variable in one line."""
+
+
+def _check_url(value: str | None, schemes: tuple[str, ...]) -> str | None:
+    if value is None or value == "":
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in schemes:
+        raise ValueError(f"scheme must be one of {', '.join(schemes)}")
+    if parts.scheme not in ("unix",) and not (parts.hostname or "host=" in (parts.query or "")):
+        raise ValueError("a host is required")
+    return value
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Path(".data")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    demo: bool = False
+    graphiql: bool | None = None
+    log_level: str = "info"
+
+    database_url: SecretStr | None = None
+    database_pool_size: int = Field(default=10, ge=1, le=500)
+    database_connect_timeout_s: float = Field(default=10.0, gt=0)
+    storage: StorageMode = StorageMode.AUTO
+
+    redis_url: SecretStr | None = None
+    mqtt_url: SecretStr | None = None
+
+    secret_key: SecretStr | None = None
+
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    shutdown_grace_s: int = Field(default=10, ge=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        raw = value.get_secret_value()
+        if raw.startswith("postgres://"):
+            raw = "postgresql://" + raw.removeprefix("postgres://")
+        _check_url(raw, ("postgresql", "postgresql+asyncpg"))
+        return SecretStr(raw)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        _check_url(value.get_secret_value(), ("redis", "rediss", "unix"))
+        return value
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        _check_url(value.get_secret_value(), ("mqtt", "mqtts"))
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.lower()
+        if level not in ("critical", "error", "warning", "info", "debug"):
+            raise ValueError("must be one of critical, error, warning, info, debug")
+        return level
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        if value in ("localhost", ""):
+            return value or "127.0.0.1"
+        try:
+            ipaddress.ip_address(value)
+        except ValueError as exc:
+            raise ValueError("must be an IP address or localhost") from exc
+        return value
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @property
+    def embedded_database(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.demo if self.graphiql is None else self.graphiql
+
+    @cached_property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    def resolved_secret_key(self) -> str:
+        """The secret key: from the environment, else from the data dir, generated there on first use."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.resolved_data_dir / "secret.key"
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key + "\n")
+        return key
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line naming the first offending variable, its problem, and never its value."""
+    first = error.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else "?"
+    variable = ENV_PREFIX + field.upper()
+    message = first["msg"].removeprefix("Value error, ")
+    return f"invalid setting {variable}: {message}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe_validation_error(exc)) from None

@@ -1,0 +1,32 @@
+"""The per-request GraphQL context: who asks, the unit of work, and the DataLoaders of this request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+
+from teslasync.auth.principal import Principal
+from teslasync.db.engine import Database
+from teslasync.loaders import Loaders
+
+
+@dataclass
+class Context:
+    request: Request | WebSocket
+    db: Database
+    principal: Principal
+    loaders: Loaders = field(init=False)
+    _session: AsyncSession | None = None
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self)
+
+    @property
+    def session(self) -> AsyncSession:
+        """The operation's session, opened by the unit-of-work extension."""
+        if self._session is None:
+            raise RuntimeError("no unit of work is open")
+        return self._session

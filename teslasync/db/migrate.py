@@ -1,0 +1,45 @@
+"""Apply the alembic migrations programmatically (at start and by `teslasync migrate`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.config import Config
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from alembic import command
+from teslasync.config import StorageMode
+
+
+def migrations_dir() -> Path:
+    """`alembic/` at the repo root (a source checkout or editable install), else the packaged copy."""
+    package_dir = Path(__file__).resolve().parent.parent
+    for candidate in (package_dir.parent / "alembic", package_dir / "_alembic"):
+        if (candidate / "env.py").exists():
+            return candidate
+    raise FileNotFoundError("alembic migrations not found")
+
+
+def alembic_config(connection: Connection, storage_mode: StorageMode) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.attributes["connection"] = connection
+    config.attributes["storage_mode"] = storage_mode
+    return config
+
+
+def _upgrade(connection: Connection, storage_mode: StorageMode, revision: str) -> None:
+    command.upgrade(alembic_config(connection, storage_mode), revision)
+
+
+async def upgrade_connection(
+    connection: AsyncConnection, storage_mode: StorageMode = StorageMode.AUTO, revision: str = "head"
+) -> None:
+    await connection.run_sync(_upgrade, storage_mode, revision)
+
+
+async def upgrade(engine: AsyncEngine, storage_mode: StorageMode = StorageMode.AUTO) -> None:
+    async with engine.connect() as connection:
+        await upgrade_connection(connection, storage_mode)
+        await connection.commit()

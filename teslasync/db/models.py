@@ -1,0 +1,101 @@
+"""SQLAlchemy models. Time-series tables whose DDL depends on the storage strategy are created in the
+migrations (see `db/storage.py`); they are mapped here as plain tables for the repositories."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Double,
+    ForeignKey,
+    Identity,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Vehicle(Base):
+    __tablename__ = "vehicles"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    vin: Mapped[str] = mapped_column(String(17), unique=True)
+    display_name: Mapped[str | None] = mapped_column(Text)
+    model: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text, server_default="unknown")
+    state_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StorageSetting(Base):
+    """What the migrations chose (`strategy`: timescale or plain) and other facts about the store."""
+
+    __tablename__ = "storage_settings"
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Signal(Base):
+    """One value of one telemetry field at one time. Idempotent on (vehicle, field, ts)."""
+
+    __tablename__ = "signals"
+
+    vehicle_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("vehicles.id"), primary_key=True)
+    field: Mapped[str] = mapped_column(Text, primary_key=True)
+    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    num: Mapped[float | None] = mapped_column(Double)
+    txt: Mapped[str | None] = mapped_column(Text)
+    doc: Mapped[dict[str, object] | None] = mapped_column(JSONB)
+    approx: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SignalRollupHourly(Base):
+    """Hourly rollup of numeric signals: a table kept up to date incrementally (plain PostgreSQL) or a
+    continuous aggregate (TimescaleDB). Same columns either way."""
+
+    __tablename__ = "signal_rollups_hourly"
+
+    vehicle_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    field: Mapped[str] = mapped_column(Text, primary_key=True)
+    bucket: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    vmin: Mapped[float | None] = mapped_column(Double)
+    vmax: Mapped[float | None] = mapped_column(Double)
+    vsum: Mapped[float | None] = mapped_column(Double)
+    last_ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_num: Mapped[float | None] = mapped_column(Double)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from teslasync.db.models import Vehicle
+
+
+async def list_vehicles(session: AsyncSession) -> Sequence[Vehicle]:
+    return (await session.scalars(select(Vehicle).order_by(Vehicle.id))).all()
+
+
+async def by_vins(session: AsyncSession, vins: Sequence[str]) -> dict[str, Vehicle]:
+    rows = await session.scalars(select(Vehicle).where(Vehicle.vin.in_(vins)))
+    return {row.vin: row for row in rows}
+
+
+async def ensure_vehicle(
+    session: AsyncSession, vin: str, model: str | None = None, display_name: str | None = None
+) -> Vehicle:
+    """Register a VIN on first sight; an existing row is returned as it is."""
+    statement = (
+        insert(Vehicle)
+        .values(vin=vin, model=model, display_name=display_name)
+        .on_conflict_do_nothing(index_elements=[Vehicle.vin])
+    )
+    await session.execute(statement)
+    vehicle = await session.scalar(select(Vehicle).where(Vehicle.vin == vin))
+    assert vehicle is not None
+    return vehicle

@@ -1,0 +1,16 @@
+"""Demo mode: the simulated car that `make run` shows. The live simulator that drives it arrives with the
+telemetry pipeline; until then demo mode registers the car so the API has something to show."""
+
+from __future__ import annotations
+
+from teslasync.db.engine import Database
+from teslasync.db.repositories.vehicles import ensure_vehicle
+from teslasync.vin import model_from_vin
+
+DEMO_VIN = "5YJ3E7EB2NF000001"
+DEMO_NAME = "Demo Model 3"
+
+
+async def seed_demo(db: Database) -> None:
+    async with db.transaction() as session:
+        await ensure_vehicle(session, DEMO_VIN, model=model_from_vin(DEMO_VIN), display_name=DEMO_NAME)

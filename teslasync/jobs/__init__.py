@@ -1,0 +1,1 @@
+"""Background work on SAQ: exports, notifications, automations and the scheduler (see issue 8)."""

@@ -1,0 +1,26 @@
+"""Per-request DataLoaders, one module per feature, gathered in `Loaders`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from teslasync.loaders.vehicles import vehicle_by_vin_loader
+
+if TYPE_CHECKING:
+    from strawberry.dataloader import DataLoader
+
+    from teslasync.db.models import Vehicle
+
+
+class HasSession(Protocol):
+    @property
+    def session(self) -> AsyncSession: ...
+
+
+class Loaders:
+    """Built per request, so no cached row outlives the request that loaded it."""
+
+    def __init__(self, owner: HasSession) -> None:
+        self.vehicle_by_vin: DataLoader[str, Vehicle | None] = vehicle_by_vin_loader(lambda: owner.session)

@@ -1,0 +1,1 @@
+"""Resolver functions per feature: thin, they call services and loaders."""

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from teslasync.db import models
+from teslasync.resolvers import vehicles as resolvers
+from teslasync.schema.context import Info
+
+
+@strawberry.enum(description="What the car is doing, as TeslaSync last determined it.")
+class VehicleState(Enum):
+    UNKNOWN = "unknown"
+    ONLINE = "online"
+    ASLEEP = "asleep"
+    OFFLINE = "offline"
+    DRIVING = "driving"
+    CHARGING = "charging"
+    UPDATING = "updating"
+
+
+@strawberry.type(description="A car known to TeslaSync.")
+class Vehicle:
+    vin: str = strawberry.field(description="Vehicle identification number (17 characters).")
+    display_name: str | None = strawberry.field(description="The name the owner gave the car, if known.")
+    model: str | None = strawberry.field(description="Model line, e.g. 'Model 3', decoded from the VIN.")
+    state: VehicleState = strawberry.field(description="Current state.")
+
+    @classmethod
+    def from_row(cls, row: models.Vehicle) -> Vehicle:
+        try:
+            state = VehicleState(row.state)
+        except ValueError:
+            state = VehicleState.UNKNOWN
+        return cls(vin=row.vin, display_name=row.display_name, model=row.model, state=state)
+
+
+@strawberry.type
+class VehicleQueries:
+    @strawberry.field(description="Every vehicle the caller may see.")
+    async def vehicles(self, info: Info) -> list[Vehicle]:
+        return [Vehicle.from_row(row) for row in await resolvers.list_vehicles(info.context)]
+
+    @strawberry.field(description="One vehicle by VIN, or null when there is none the caller may see.")
+    async def vehicle(self, info: Info, vin: str) -> Vehicle | None:
+        row = await resolvers.vehicle_by_vin(info.context, vin)
+        return Vehicle.from_row(row) if row is not None else None
