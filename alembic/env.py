@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
+from alembic import context
 from sqlalchemy import Connection
 
-from alembic import context
 from teslasync.config import load_settings
 from teslasync.db.engine import make_engine
 from teslasync.db.models import Base

@@ -16,6 +16,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from teslasync import __version__
+from teslasync.auth.principal import Principal
 from teslasync.auth.requests import principal_for
 from teslasync.config import Settings
 from teslasync.context import Context
@@ -38,6 +39,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self._wants_ide(Request(scope)):
+            # The IDE page is static; the queries it then sends are authenticated like any other.
+            scope.setdefault("state", {})["principal"] = Principal.nobody()
             await super().__call__(scope, receive, send)
             return
         connection: Request | WebSocket = (

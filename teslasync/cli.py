@@ -32,12 +32,14 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def settings_or_exit(**overrides: object) -> Settings:
+def settings_or_exit(*, quiet: bool = True, **overrides: object) -> Settings:
+    """Settings, or exit 2 with one line. One-off commands (`quiet`) log only warnings unless debugging."""
     try:
         settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
     except SettingsError as exc:
         raise fail(str(exc), 2) from None
-    configure_logging(settings.log_level)
+    level = settings.log_level
+    configure_logging("warning" if quiet and level in ("info",) else level)
     register_secrets(settings)
     return settings
 
@@ -79,7 +81,7 @@ def serve(
     from teslasync.server import StartupError
     from teslasync.server import serve as run_server
 
-    settings = settings_or_exit(demo=demo or None, host=host, port=port)
+    settings = settings_or_exit(quiet=False, demo=demo or None, host=host, port=port)
     try:
         run_server(settings)
     except StartupError as exc:

@@ -8,11 +8,11 @@ Create Date: 2026-11-26
 from __future__ import annotations
 
 import sqlalchemy as sa
+from alembic import context, op
 from sqlalchemy.dialects import postgresql
 
-from alembic import context, op
 from teslasync.config import StorageMode
-from teslasync.db.storage import choose_strategy, create_time_series
+from teslasync.db.storage import choose_strategy, create_time_series, drop_time_series
 
 revision = "0001"
 down_revision = None
@@ -56,11 +56,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP MATERIALIZED VIEW IF EXISTS signal_rollups_hourly CASCADE")
-    op.execute("DROP TABLE IF EXISTS signal_rollups_hourly")
-    op.execute("DROP TABLE IF EXISTS signals CASCADE")
-    op.execute("DROP FUNCTION IF EXISTS teslasync_ensure_signal_partitions(int, int)")
-    op.execute("DROP FUNCTION IF EXISTS teslasync_ensure_signal_partition(date)")
+    drop_time_series(op.get_bind())
     op.drop_table("storage_settings")
     op.drop_table("api_tokens")
     op.drop_table("vehicles")

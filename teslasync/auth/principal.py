@@ -31,6 +31,10 @@ class Principal:
         return scope in self.scopes
 
     @classmethod
+    def nobody(cls) -> Principal:
+        return cls(kind="anonymous", name="nobody", scopes=frozenset())
+
+    @classmethod
     def demo_anonymous(cls) -> Principal:
         return cls(kind="anonymous", name="demo (loopback)", scopes=IMPLIED[Scope.ADMIN])
 

@@ -39,7 +39,7 @@ def _hash(secret: str) -> str:
 
 
 def parse(token: str) -> tuple[str, str]:
-    parts = token.split("_")
+    parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_MARK or not parts[1] or not parts[2]:
         raise TokenError("malformed token")
     return parts[1], parts[2]

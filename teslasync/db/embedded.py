@@ -33,14 +33,18 @@ class EmbeddedPostgresError(Exception):
 
 
 def _run(args: list[str], user: str | None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    # Drop root's group too: with gid 0 kept, group bits on root-owned parents would deny access.
+    identity: dict[str, object] = {}
+    if user is not None:
+        identity = {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []}
+    return subprocess.run(  # type: ignore[call-overload, no-any-return]
         args,
         check=False,
         capture_output=True,
         text=True,
-        user=user,
         timeout=timeout,
         start_new_session=True,
+        **identity,
     )
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from alembic import command
 from teslasync.config import StorageMode
+
+log = logging.getLogger("teslasync.db.migrate")
 
 
 def migrations_dir() -> Path:
@@ -29,8 +33,16 @@ def alembic_config(connection: Connection, storage_mode: StorageMode) -> Config:
     return config
 
 
+def _current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
 def _upgrade(connection: Connection, storage_mode: StorageMode, revision: str) -> None:
+    before = _current(connection)
     command.upgrade(alembic_config(connection, storage_mode), revision)
+    after = _current(connection)
+    if after != before:
+        log.info("database migrated from %s to %s", before or "empty", after)
 
 
 async def upgrade_connection(

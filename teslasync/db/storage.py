@@ -152,6 +152,17 @@ def create_time_series(connection: Connection, strategy: Strategy) -> None:
     )
 
 
+def drop_time_series(connection: Connection) -> None:
+    if recorded_strategy(connection) is Strategy.TIMESCALE:
+        connection.execute(text("DROP MATERIALIZED VIEW IF EXISTS signal_rollups_hourly CASCADE"))
+    else:
+        connection.execute(text("DROP TABLE IF EXISTS signal_rollups_hourly"))
+        connection.execute(text("DROP FUNCTION IF EXISTS teslasync_ensure_signal_partitions(int, int)"))
+        connection.execute(text("DROP FUNCTION IF EXISTS teslasync_ensure_signal_partition(date)"))
+    connection.execute(text("DROP TABLE IF EXISTS signals CASCADE"))
+    connection.execute(text("DELETE FROM storage_settings WHERE key = 'strategy'"))
+
+
 def recorded_strategy(connection: Connection) -> Strategy:
     value = connection.execute(text("SELECT value FROM storage_settings WHERE key = 'strategy'")).scalar()
     if value is None:

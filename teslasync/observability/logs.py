@@ -52,4 +52,5 @@ def configure_logging(level: str) -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # alembic narrates every start; teslasync.db.migrate logs the migrations it actually applies
+    logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))

@@ -1,0 +1,3 @@
+from teslasync.cli import main
+
+main()

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from teslasync.auth.principal import Scope
+from teslasync.auth.tokens import TokenError, authenticate, create_token, parse
+from teslasync.db.engine import Database
+from teslasync.db.repositories.tokens import by_prefix, revoke
+
+
+async def test_token_round_trip_stores_only_a_hash(db: Database) -> None:
+    async with db.transaction() as session:
+        issued = await create_token(session, "grafana", [Scope.READ])
+        prefix, secret = parse(issued.token)
+        row = await by_prefix(session, prefix)
+        assert row is not None
+        assert secret not in row.secret_hash and len(row.secret_hash) == 64
+        principal = await authenticate(session, issued.token)
+    assert principal.token_id == issued.id
+    assert principal.can(Scope.READ) and not principal.can(Scope.COMMAND)
+
+
+async def test_admin_scope_implies_the_others(db: Database) -> None:
+    async with db.transaction() as session:
+        issued = await create_token(session, "ops", [Scope.ADMIN])
+        principal = await authenticate(session, issued.token)
+    assert all(principal.can(scope) for scope in Scope)
+
+
+async def test_last_used_is_recorded(db: Database) -> None:
+    async with db.transaction() as session:
+        issued = await create_token(session, "ha", [Scope.READ])
+        when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+        await authenticate(session, issued.token, now=when)
+        row = await by_prefix(session, parse(issued.token)[0])
+        assert row is not None
+        await session.refresh(row)
+        assert row.last_used_at == when
+
+
+@pytest.mark.parametrize("bad", ["", "tsk_", "tsk_abc", "abc_def_ghi", "tsk_nope_nope"])
+async def test_malformed_or_unknown_tokens_are_refused(db: Database, bad: str) -> None:
+    async with db.transaction() as session:
+        with pytest.raises(TokenError):
+            await authenticate(session, bad)
+
+
+async def test_wrong_secret_with_a_real_prefix_is_refused(db: Database) -> None:
+    async with db.transaction() as session:
+        issued = await create_token(session, "x", [Scope.READ])
+        prefix, _ = parse(issued.token)
+        with pytest.raises(TokenError, match="unknown"):
+            await authenticate(session, f"tsk_{prefix}_not-the-secret")
+
+
+async def test_revoked_and_expired_tokens_are_refused(db: Database) -> None:
+    async with db.transaction() as session:
+        revoked = await create_token(session, "old", [Scope.READ])
+        assert await revoke(session, revoked.id)
+        assert not await revoke(session, revoked.id)
+        with pytest.raises(TokenError, match="revoked"):
+            await authenticate(session, revoked.token)
+
+        expiring = await create_token(session, "short", [Scope.READ], expires_in=timedelta(days=1))
+        assert expiring.expires_at is not None
+        with pytest.raises(TokenError, match="expired"):
+            await authenticate(session, expiring.token, now=expiring.expires_at + timedelta(seconds=1))
+
+
+async def test_a_token_needs_a_name_and_a_scope(db: Database) -> None:
+    async with db.transaction() as session:
+        with pytest.raises(ValueError, match="name"):
+            await create_token(session, "  ", [Scope.READ])
+        with pytest.raises(ValueError, match="scope"):
+            await create_token(session, "n", [])

@@ -1,0 +1,68 @@
+"""Real services for the tests, each started on a free port by the test run itself."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout_s: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on port {port} after {timeout_s}s")
+
+
+def find_binary(name: str) -> str:
+    found = shutil.which(name) or next(
+        (str(path) for path in (Path("/usr/sbin") / name, Path("/usr/bin") / name) if path.exists()), None
+    )
+    if found is None:
+        raise RuntimeError(f"{name} is not installed (.ci/run installs it with apt-get)")
+    return found
+
+
+@contextmanager
+def _process(args: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for_port(port)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def redis_server(port: int | None = None) -> Iterator[int]:
+    port = port or free_port()
+    args = [find_binary("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    with _process([*args, "--appendonly", "no"], port):
+        yield port
+
+
+@contextmanager
+def mosquitto(workdir: Path, port: int | None = None) -> Iterator[int]:
+    port = port or free_port()
+    config = workdir / f"mosquitto-{port}.conf"
+    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    with _process([find_binary("mosquitto"), "-c", str(config)], port):
+        yield port

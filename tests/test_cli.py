@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from teslasync.db.embedded import EmbeddedPostgres
+from tests.cli_helpers import run_cli
+from tests.conftest import create_database
+from tests.services import free_port
+
+
+def _one_line_failure(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert "Traceback" not in stderr
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def test_help_explains_each_command(tmp_path: Path) -> None:
+    result = run_cli("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("serve", "migrate", "export-schema", "token"):
+        assert command in result.stdout
+    token_help = run_cli("token", "--help", cwd=tmp_path).stdout
+    for verb in ("create", "list", "revoke"):
+        assert verb in token_help
+
+
+def test_bad_setting_is_one_clear_line(tmp_path: Path) -> None:
+    result = run_cli("serve", cwd=tmp_path, TESLASYNC_PORT="eighty")
+    assert result.returncode == 2
+    line = _one_line_failure(result.stderr)
+    assert line.startswith("teslasync: invalid setting TESLASYNC_PORT:")
+
+
+def test_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = run_cli("serve", cwd=tmp_path, TESLASYNC_PORT=str(port), TESLASYNC_DATA_DIR=str(tmp_path))
+    assert result.returncode == 1
+    assert (
+        _one_line_failure(result.stderr)
+        == f"teslasync: port {port} on 127.0.0.1 is already in use (set TESLASYNC_PORT)"
+    )
+    assert not (tmp_path / "pg").exists(), "the database must not be started when the port is taken"
+
+
+def test_unreachable_database_is_one_clear_line_without_the_password(tmp_path: Path) -> None:
+    url = f"postgresql://owner:s3cret-pass@127.0.0.1:{free_port()}/teslasync"
+    result = run_cli(
+        "serve", cwd=tmp_path, TESLASYNC_DATABASE_URL=url, TESLASYNC_PORT=str(free_port()), timeout=60
+    )
+    assert result.returncode == 1
+    line = _one_line_failure(result.stderr.replace("\r", ""))
+    assert line.startswith("teslasync: cannot reach the database at postgresql://owner:***@127.0.0.1:")
+    assert "s3cret-pass" not in result.stderr + result.stdout
+
+
+def test_export_schema_matches_committed(tmp_path: Path) -> None:
+    result = run_cli("export-schema", "-", cwd=tmp_path)
+    assert result.returncode == 0
+    committed = (Path(__file__).resolve().parents[1] / "schema.graphql").read_text()
+    assert result.stdout == committed
+
+
+@pytest.fixture
+async def cli_database(postgres: EmbeddedPostgres) -> str:
+    url = await create_database(postgres, "teslasync_cli")
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+def test_migrate_then_token_create_list_revoke(tmp_path: Path, cli_database: str) -> None:
+    env = {"TESLASYNC_DATABASE_URL": cli_database}
+    assert run_cli("migrate", cwd=tmp_path, **env).stdout.strip() == "migrations applied"
+
+    created = run_cli("token", "create", "--name", "home-assistant", "--scope", "read", cwd=tmp_path, **env)
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    assert token.startswith("tsk_") and len(token) > 40
+    assert "not shown again" in created.stderr
+
+    listed = run_cli("token", "list", cwd=tmp_path, **env)
+    assert "home-assistant\tread\t" in listed.stdout
+    assert token.split("_", 2)[2] not in listed.stdout
+    token_id = listed.stdout.splitlines()[1].split("\t")[0]
+
+    assert run_cli("token", "revoke", token_id, cwd=tmp_path, **env).returncode == 0
+    assert "\trevoked" in run_cli("token", "list", cwd=tmp_path, **env).stdout
+    again = run_cli("token", "revoke", token_id, cwd=tmp_path, **env)
+    assert again.returncode == 1
+    assert _one_line_failure(again.stderr) == f"teslasync: no active token with id {token_id}"
+
+
+def test_token_create_refuses_an_unknown_scope(tmp_path: Path) -> None:
+    result = run_cli("token", "create", "--name", "x", "--scope", "root", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "root" in result.stderr
