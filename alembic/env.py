@@ -15,7 +15,7 @@ from teslasync.db.models import Base
 config = context.config
 target_metadata = Base.metadata
 # Time-series objects differ per storage strategy and are managed by hand in the migrations.
-MANAGED_BY_HAND = {"signals", "signal_rollups_hourly"}
+MANAGED_BY_HAND = {"signals", "signal_rollups_hourly", "signals_default"}
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:

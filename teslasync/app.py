@@ -25,6 +25,7 @@ from teslasync.errors import Unauthenticated
 from teslasync.observability import metrics
 from teslasync.observability.health import readiness
 from teslasync.schema import schema
+from teslasync.telemetry.runtime import TelemetryRuntime
 
 KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics"}
 
@@ -32,10 +33,11 @@ KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics"}
 class GraphQLEndpoint(GraphQL[Context, None]):
     """Strawberry's ASGI view with authentication in front of every operation."""
 
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: Settings, db: Database, telemetry: TelemetryRuntime | None) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql_enabled else None)
         self.settings = settings
         self.db = db
+        self.telemetry = telemetry
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self._wants_ide(Request(scope)):
@@ -74,7 +76,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         await response(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        return Context(request=request, db=self.db, principal=request.state.principal)
+        return Context(
+            request=request, db=self.db, principal=request.state.principal, telemetry=self.telemetry
+        )
 
 
 class RequestMetrics:
@@ -104,8 +108,15 @@ class RequestMetrics:
             metrics.HTTP_LATENCY.labels(route=route).observe(time.perf_counter() - started)
 
 
-def create_app(settings: Settings, db: Database, *, dispose_on_shutdown: bool = True) -> Starlette:
-    graphql = GraphQLEndpoint(settings, db)
+def create_app(
+    settings: Settings,
+    db: Database,
+    *,
+    telemetry: TelemetryRuntime | None = None,
+    dispose_on_shutdown: bool = True,
+) -> Starlette:
+    """The app. `telemetry`, when given, is started and stopped with it (the service always gives one)."""
+    graphql = GraphQLEndpoint(settings, db, telemetry)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok", "version": __version__})
@@ -125,9 +136,15 @@ def create_app(settings: Settings, db: Database, *, dispose_on_shutdown: bool = 
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
-        if dispose_on_shutdown:
-            await db.dispose()
+        if telemetry is not None:
+            await telemetry.start()
+        try:
+            yield
+        finally:
+            if telemetry is not None:
+                await telemetry.stop()
+            if dispose_on_shutdown:
+                await db.dispose()
 
     app = Starlette(
         routes=[

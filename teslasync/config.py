@@ -70,6 +70,15 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
 
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    allowed_vins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    stale_after_s: float = Field(default=300.0, gt=0)
+    mqtt_topic_base: str = "telemetry"
+    mqtt_shared_group: str | None = None
+    mqtt_client_id: str = "teslasync"
+    mqtt_burst_window_s: float = Field(default=10.0, ge=0)
+    records_namespace: str | None = None
+    ingest_max_batch: int = Field(default=5000, ge=1)
     shutdown_grace_s: int = Field(default=10, ge=0)
 
     @field_validator("database_url")
@@ -131,6 +140,24 @@ class Settings(BaseSettings):
     @classmethod
     def _origins(cls, value: object) -> object:
         return _split_csv(value)
+
+    @field_validator("allowed_vins", mode="before")
+    @classmethod
+    def _vins(cls, value: object) -> object:
+        vins = _split_csv(value)
+        if isinstance(vins, list):
+            vins = [str(vin).upper() for vin in vins]
+            bad = [vin for vin in vins if len(vin) != 17]
+            if bad:
+                raise ValueError(f"not 17-character VINs: {', '.join(bad)}")
+        return vins
+
+    @field_validator("mqtt_topic_base")
+    @classmethod
+    def _topic_base(cls, value: str) -> str:
+        if not value.strip("/") or any(char in value for char in "#+"):
+            raise ValueError("must be a topic prefix without wildcards")
+        return value.strip("/")
 
     @property
     def embedded_database(self) -> bool:

@@ -11,6 +11,7 @@ from starlette.websockets import WebSocket
 from teslasync.auth.principal import Principal
 from teslasync.db.engine import Database
 from teslasync.loaders import Loaders
+from teslasync.telemetry.runtime import TelemetryRuntime
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Context:
     request: Request | WebSocket
     db: Database
     principal: Principal
+    telemetry: TelemetryRuntime | None = None
     loaders: Loaders = field(init=False)
     _session: AsyncSession | None = None
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -47,6 +49,52 @@ async def engine(postgres: EmbeddedPostgres) -> AsyncIterator[AsyncEngine]:
     await migrate.upgrade(engine, StorageMode.PLAIN)
     yield engine
     await engine.dispose()
+
+
+TEMPLATE_DATABASE = "teslasync_template"
+FIXTURES = Path(
+    os.environ.get(
+        "TESLASYNC_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "fleet-telemetry"
+    )
+)
+
+
+@pytest.fixture(scope="session")
+async def template_url(postgres: EmbeddedPostgres) -> str:
+    """A migrated database that per-test databases are copied from (CREATE DATABASE ... TEMPLATE)."""
+    url = await create_database(postgres, TEMPLATE_DATABASE)
+    engine = make_engine(url)
+    await migrate.upgrade(engine, StorageMode.PLAIN)
+    await engine.dispose()
+    return url
+
+
+_copies = itertools.count()
+
+
+@pytest.fixture
+async def fresh_db(postgres: EmbeddedPostgres, template_url: str) -> AsyncIterator[Database]:
+    """A database of its own, migrated, with a real engine: for code that commits and runs concurrently
+    (the telemetry pipeline, live subscriptions)."""
+    name = f"teslasync_t{next(_copies)}"
+    admin = make_engine(postgres.url("postgres"))
+    async with admin.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DATABASE}"'))
+    await admin.dispose()
+    database = Database.from_engine(make_engine(postgres.url(name)))
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    if not FIXTURES.is_dir():
+        raise RuntimeError(f"real telemetry fixtures not found at {FIXTURES} (set TESLASYNC_FIXTURES)")
+    return FIXTURES
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ class Signal(Base):
     ts: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     num: Mapped[float | None] = mapped_column(Double)
     txt: Mapped[str | None] = mapped_column(Text)
-    doc: Mapped[dict[str, object] | None] = mapped_column(JSONB)
+    doc: Mapped[object | None] = mapped_column(JSONB)
     approx: Mapped[bool] = mapped_column(Boolean, server_default="false")
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -99,3 +99,53 @@ class SignalRollupHourly(Base):
     vsum: Mapped[float | None] = mapped_column(Double)
     last_ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_num: Mapped[float | None] = mapped_column(Double)
+
+
+class SignalLatest(Base):
+    """The latest value per vehicle and field; an upsert never moves it backwards in time."""
+
+    __tablename__ = "signal_latest"
+
+    vehicle_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("vehicles.id"), primary_key=True)
+    field: Mapped[str] = mapped_column(Text, primary_key=True)
+    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    num: Mapped[float | None] = mapped_column(Double)
+    txt: Mapped[str | None] = mapped_column(Text)
+    doc: Mapped[object | None] = mapped_column(JSONB)
+    approx: Mapped[bool] = mapped_column(Boolean, server_default="false")
+
+
+class DeadLetterRow(Base):
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    source: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text)
+    vin: Mapped[str | None] = mapped_column(Text)
+    field: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)
+
+
+class VehicleEvent(Base):
+    """Connectivity changes, alerts and errors the car reports. Idempotent on (vehicle, kind, name, ts)."""
+
+    __tablename__ = "vehicle_events"
+
+    vehicle_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("vehicles.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    doc: Mapped[object | None] = mapped_column(JSONB)
+
+
+class VehicleStream(Base):
+    """When each source last delivered anything (`last_seen_at`) and a value (`last_data_at`) per vehicle."""
+
+    __tablename__ = "vehicle_streams"
+
+    vehicle_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("vehicles.id"), primary_key=True)
+    source: Mapped[str] = mapped_column(Text, primary_key=True)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_data_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from teslasync.loaders.signals import StreamFacts, latest_signals_loader, stream_facts_loader
 from teslasync.loaders.vehicles import vehicle_by_vin_loader
 
 if TYPE_CHECKING:
     from strawberry.dataloader import DataLoader
 
     from teslasync.db.models import Vehicle
+    from teslasync.db.repositories.signals import LatestRow
 
 
 class HasSession(Protocol):
@@ -23,4 +25,7 @@ class Loaders:
     """Built per request, so no cached row outlives the request that loaded it."""
 
     def __init__(self, owner: HasSession) -> None:
-        self.vehicle_by_vin: DataLoader[str, Vehicle | None] = vehicle_by_vin_loader(lambda: owner.session)
+        session = lambda: owner.session  # noqa: E731 - resolved lazily, per use
+        self.vehicle_by_vin: DataLoader[str, Vehicle | None] = vehicle_by_vin_loader(session)
+        self.latest_signals: DataLoader[int, list[LatestRow]] = latest_signals_loader(session)
+        self.stream_facts: DataLoader[int, StreamFacts] = stream_facts_loader(session)

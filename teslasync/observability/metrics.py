@@ -19,3 +19,24 @@ AUTH_FAILURES = Counter("teslasync_auth_failures_total", "Refused authentication
 
 def render() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
+
+
+MESSAGES_IN = Counter("teslasync_telemetry_messages_total", "Telemetry messages received", ["source"])
+SIGNALS_STORED = Counter("teslasync_telemetry_signals_stored_total", "Telemetry values made durable")
+DEAD_LETTERS = Counter(
+    "teslasync_telemetry_dead_letters_total", "Telemetry messages dead-lettered", ["reason"]
+)
+UNKNOWN_FIELDS = Counter(
+    "teslasync_telemetry_unknown_fields_total", "Values of fields the catalogue lacks (kept raw)"
+)
+INGEST_QUEUE_DEPTH = Gauge("teslasync_telemetry_queue_batches", "Batches waiting for the writer")
+INGEST_LAG = Histogram(
+    "teslasync_telemetry_lag_seconds",
+    "Time from a batch's arrival to its acknowledgement",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+INGEST_BATCH_SECONDS = Histogram(
+    "teslasync_telemetry_write_seconds", "Time to store and fan out one writer batch"
+)
+INGEST_WRITE_RETRIES = Counter("teslasync_telemetry_write_retries_total", "Database writes retried")
+STALE_VEHICLES = Gauge("teslasync_telemetry_stale_vehicles", "Vehicles whose stream is stale")

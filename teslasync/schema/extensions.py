@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from teslasync.errors import TeslaSyncError
 from teslasync.observability.metrics import GRAPHQL_OPERATIONS
@@ -16,9 +17,14 @@ log = logging.getLogger("teslasync.graphql")
 
 
 class UnitOfWork(SchemaExtension):
-    """One transaction per operation: committed when it succeeds, rolled back on any error."""
+    """One transaction per operation: committed when it succeeds, rolled back on any error. It wraps
+    execution (not the whole operation), so the document is parsed and validated by then."""
 
-    async def on_operation(self) -> AsyncIterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
+        if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
+            # a subscription lives for hours: it opens a short transaction per event instead
+            yield
+            return
         context = self.execution_context.context
         session = context.db.sessions()
         context._session = session

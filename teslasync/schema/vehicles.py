@@ -5,8 +5,10 @@ from enum import Enum
 import strawberry
 
 from teslasync.db import models
+from teslasync.resolvers import signals as signal_resolvers
 from teslasync.resolvers import vehicles as resolvers
 from teslasync.schema.context import Info
+from teslasync.schema.signals import Signal, StreamState
 
 
 @strawberry.enum(description="What the car is doing, as TeslaSync last determined it.")
@@ -26,6 +28,7 @@ class Vehicle:
     display_name: str | None = strawberry.field(description="The name the owner gave the car, if known.")
     model: str | None = strawberry.field(description="Model line, e.g. 'Model 3', decoded from the VIN.")
     state: VehicleState = strawberry.field(description="Current state.")
+    id_: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: models.Vehicle) -> Vehicle:
@@ -33,7 +36,17 @@ class Vehicle:
             state = VehicleState(row.state)
         except ValueError:
             state = VehicleState.UNKNOWN
-        return cls(vin=row.vin, display_name=row.display_name, model=row.model, state=state)
+        return cls(vin=row.vin, display_name=row.display_name, model=row.model, state=state, id_=row.id)
+
+    @strawberry.field(description="The latest value of each field (or of the fields named), in metric units.")
+    async def signals(self, info: Info, names: list[str] | None = None) -> list[Signal]:
+        rows = await signal_resolvers.latest_signals(info.context, self.id_, names)
+        return [Signal.from_row(row) for row in rows]
+
+    @strawberry.field(description="How fresh this vehicle's telemetry stream is.")
+    async def stream_state(self, info: Info) -> StreamState:
+        state = await signal_resolvers.vehicle_stream_state(info.context, self.id_)
+        return StreamState(state.value)
 
 
 @strawberry.type

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.scalars import JSON
+
+from teslasync.db.repositories.signals import LatestRow
+from teslasync.resolvers import signals as resolvers
+from teslasync.schema.context import Info
+from teslasync.telemetry.catalogue import spec
+from teslasync.telemetry.normalise import render
+
+
+@strawberry.enum(description="How fresh a vehicle's telemetry is.")
+class StreamState(Enum):
+    LIVE = "live"
+    STALE = "stale"
+    POLLING = "polling"
+    ASLEEP = "asleep"
+    NEVER = "never"
+
+
+@strawberry.type(description="The latest value of one Fleet Telemetry field, in metric units.")
+class Signal:
+    name: str = strawberry.field(
+        description="Fleet Telemetry field name, e.g. BatteryLevel, Odometer, Location."
+    )
+    value: JSON | None = strawberry.field(
+        description="The value: a number, boolean, string (enum values without prefix, e.g. 'D') or object "
+        "(Location, DoorState); null when the car reported no valid value."
+    )
+    unit: str | None = strawberry.field(description="Unit of `value` (km, km/h, °C, bar, kWh, kW, %...).")
+    at: datetime = strawberry.field(description="When the car measured it (UTC).")
+    approximate: bool = strawberry.field(
+        description="True when `at` is the time TeslaSync received it after a reconnect burst, not exact."
+    )
+
+    @classmethod
+    def from_row(cls, row: LatestRow) -> Signal:
+        field = spec(row.field)
+        return cls(
+            name=row.field,
+            value=render(row.field, row.num, row.txt, row.doc),
+            unit=field.unit if field is not None else None,
+            at=row.ts,
+            approximate=row.approx,
+        )
+
+
+@strawberry.type(description="A live telemetry value.")
+class SignalUpdate:
+    vin: str = strawberry.field(description="The vehicle.")
+    name: str = strawberry.field(description="Fleet Telemetry field name.")
+    value: JSON | None = strawberry.field(description="The value, as in Signal.value.")
+    unit: str | None = strawberry.field(description="Unit of `value`.")
+    at: datetime = strawberry.field(description="When the car measured it (UTC).")
+    approximate: bool = strawberry.field(description="True when `at` is a receipt time, not exact.")
+    after_gap: bool = strawberry.field(
+        description="True when updates may have been missed (the live transport reconnected) and this value "
+        "was re-read from storage."
+    )
+
+
+@strawberry.type
+class SignalSubscriptions:
+    @strawberry.subscription(description="Live values of one vehicle's fields as they are stored.")
+    async def signals(
+        self, info: Info, vin: str, names: list[str] | None = None
+    ) -> AsyncGenerator[SignalUpdate, None]:
+        async for update, gap in resolvers.subscribe_signals(info.context, vin, names):
+            yield SignalUpdate(
+                vin=update.vin,
+                name=update.name,
+                value=update.value,
+                unit=update.unit,
+                at=update.at,
+                approximate=update.approx,
+                after_gap=gap,
+            )

@@ -1,0 +1,47 @@
+"""The telemetry machinery of one process: fan-out, pipeline and sources, started and stopped together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+
+from teslasync.config import Settings
+from teslasync.db.engine import Database
+from teslasync.telemetry.fanout import Fanout, LocalFanout
+from teslasync.telemetry.pipeline import Pipeline
+
+log = logging.getLogger("teslasync.telemetry")
+
+SourceFactory = Callable[["TelemetryRuntime"], Coroutine[object, object, None]]
+
+
+class TelemetryRuntime:
+    def __init__(self, settings: Settings, db: Database, fanout: Fanout | None = None) -> None:
+        self.settings = settings
+        self.db = db
+        self.fanout: Fanout = fanout or LocalFanout()
+        self.pipeline = Pipeline(
+            db,
+            self.fanout,
+            allowed_vins=frozenset(settings.allowed_vins) or None,
+            max_batch=settings.ingest_max_batch,
+        )
+        self.stale_after = timedelta(seconds=settings.stale_after_s)
+        self._sources: list[asyncio.Task[None]] = []
+
+    def add_source(self, name: str, run: SourceFactory) -> None:
+        self._sources.append(asyncio.create_task(run(self), name=f"telemetry-source-{name}"))
+
+    async def start(self) -> None:
+        await self.fanout.start()
+        await self.pipeline.start()
+
+    async def stop(self) -> None:
+        for task in self._sources:
+            task.cancel()
+        await asyncio.gather(*self._sources, return_exceptions=True)
+        self._sources.clear()
+        await self.pipeline.stop()
+        await self.fanout.stop()
