@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import shutil
 import socket
 import subprocess
@@ -39,7 +41,11 @@ def find_binary(name: str) -> str:
 
 @contextmanager
 def _process(args: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = os.environ.get("TESLASYNC_TEST_SERVICE_LOG")
+    output = open(log, "a") if log else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(
+        [*args, "-v"] if log and "mosquitto" in args[0] else args, stdout=output, stderr=subprocess.STDOUT
+    )
     try:
         wait_for_port(port)
         yield process
@@ -59,11 +65,30 @@ def redis_server(port: int | None = None) -> Iterator[int]:
         yield port
 
 
-@contextmanager
-def mosquitto(workdir: Path, port: int | None = None) -> Iterator[int]:
-    port = port or free_port()
+def mosquitto_config(workdir: Path, port: int, persistent: bool) -> Path:
     config = workdir / f"mosquitto-{port}.conf"
-    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    # as root, Mosquitto drops to the 'mosquitto' user, which cannot write into the test's directories
+    lines = [
+        f"listener {port} 127.0.0.1",
+        "allow_anonymous true",
+        "max_queued_messages 0",
+        f"user {getpass.getuser()}",
+    ]
+    if persistent:
+        store = workdir / f"mosquitto-{port}-data"
+        store.mkdir(exist_ok=True)
+        lines += ["persistence true", f"persistence_location {store}/", "autosave_interval 1"]
+    else:
+        lines.append("persistence false")
+    config.write_text("\n".join(lines) + "\n")
+    return config
+
+
+@contextmanager
+def mosquitto(workdir: Path, port: int | None = None, *, persistent: bool = False) -> Iterator[int]:
+    """A Mosquitto broker; `persistent` keeps sessions and queued QoS 1 messages across its restarts."""
+    port = port or free_port()
+    config = mosquitto_config(workdir, port, persistent)
     with _process([find_binary("mosquitto"), "-c", str(config)], port):
         yield port
 

@@ -60,8 +60,17 @@ def upgrade() -> None:
         sa.Column("last_data_at", sa.DateTime(timezone=True)),
     )
 
+    op.create_table(
+        "mqtt_receipts",
+        sa.Column("client_id", sa.Text, primary_key=True),
+        sa.Column("mid", sa.Integer, primary_key=True),
+        sa.Column("digest", sa.Text, nullable=False),
+        sa.Column("committed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("mqtt_receipts")
     op.drop_table("vehicle_streams")
     op.drop_table("vehicle_events")
     op.drop_index("ix_dead_letters_received_at", "dead_letters")

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from teslasync.db.engine import Database
 from teslasync.db.models import Vehicle
+from teslasync.db.repositories import mqtt as mqtt_repo
 from teslasync.db.repositories import signals as signal_repo
 from teslasync.db.repositories import telemetry as telemetry_repo
 from teslasync.db.repositories.vehicles import ensure_vehicle
@@ -48,6 +49,7 @@ class Batch:
     events: list[Event] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
     ack: Ack | None = None
+    receipts: list[tuple[str, int, str]] = field(default_factory=list)
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     enqueued: float = field(default_factory=time.monotonic)
 
@@ -58,6 +60,7 @@ class _Prepared:
     events: list[Event] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
     seen: dict[tuple[str, str], tuple[datetime, datetime | None]] = field(default_factory=dict)
+    receipts: list[tuple[str, int, str]] = field(default_factory=list)
     unknown_fields: int = 0
 
 
@@ -83,6 +86,7 @@ class Pipeline:
         self._names: dict[str, str | None] = {}
         self._strategy: Strategy | None = None
         self._task: asyncio.Task[None] | None = None
+        self._acknowledged: list[tuple[str, int]] = []
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -132,6 +136,7 @@ class Pipeline:
         prepared = _Prepared()
         for batch in batches:
             prepared.dead.extend(batch.dead)
+            prepared.receipts.extend(batch.receipts)
             for observation in batch.observations:
                 key = (observation.vin, batch.source)
                 if self.allowed_vins is not None and observation.vin not in self.allowed_vins:
@@ -262,22 +267,33 @@ class Pipeline:
                 session,
                 [(ids[vin], source, seen, data) for (vin, source), (seen, data) in prepared.seen.items()],
             )
-            await self._names_from(session, ids, prepared.signals)
+            names = await self._names_from(session, ids, prepared.signals)
+            # forget acknowledged receipts first: a packet id is reused only after its acknowledgement
+            acknowledged = list(self._acknowledged)
+            await mqtt_repo.forget(session, acknowledged)
+            await mqtt_repo.record(session, prepared.receipts)
+        # committed: now the caches may remember what the transaction did
+        del self._acknowledged[: len(acknowledged)]
+        self._vehicle_ids.update(ids)
+        self._names.update(names)
 
     async def _ids(self, session: AsyncSession, vins: set[str]) -> dict[str, int]:
-        for vin in vins - self._vehicle_ids.keys():
-            vehicle = await ensure_vehicle(session, vin, model=model_from_vin(vin))
-            self._vehicle_ids[vin] = vehicle.id
-        return {vin: self._vehicle_ids[vin] for vin in vins}
+        """Vehicle ids, registering new VINs; the caller caches them once the transaction commits."""
+        ids = {vin: self._vehicle_ids[vin] for vin in vins if vin in self._vehicle_ids}
+        for vin in vins - ids.keys():
+            ids[vin] = (await ensure_vehicle(session, vin, model=model_from_vin(vin))).id
+        return ids
 
-    async def _names_from(self, session: AsyncSession, ids: dict[str, int], signals: list[Signal]) -> None:
+    async def _names_from(
+        self, session: AsyncSession, ids: dict[str, int], signals: list[Signal]
+    ) -> dict[str, str]:
         names = {
             s.vin: s.txt for s in sorted(signals, key=lambda s: s.ts) if s.field == "VehicleName" and s.txt
         }
-        for vin, name in names.items():
-            if self._names.get(vin) != name:
-                await session.execute(update(Vehicle).where(Vehicle.id == ids[vin]).values(display_name=name))
-                self._names[vin] = name
+        changed = {vin: name for vin, name in names.items() if self._names.get(vin) != name}
+        for vin, name in changed.items():
+            await session.execute(update(Vehicle).where(Vehicle.id == ids[vin]).values(display_name=name))
+        return changed
 
     @staticmethod
     def _updates(signals: list[Signal]) -> list[SignalUpdate]:
@@ -295,6 +311,10 @@ class Pipeline:
                 )
             )
         return updates
+
+    def forget_receipts(self, client_id: str, mids: Sequence[int]) -> None:
+        """Acknowledged MQTT messages: their receipts are deleted with the next write."""
+        self._acknowledged.extend((client_id, mid) for mid in mids)
 
     def forget_vehicles(self) -> None:
         """Drop cached vehicle ids (tests roll back the rows they point to)."""

@@ -6,11 +6,15 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from teslasync.config import Settings
 from teslasync.db.engine import Database
 from teslasync.telemetry.fanout import Fanout, LocalFanout
 from teslasync.telemetry.pipeline import Pipeline
+
+if TYPE_CHECKING:
+    from teslasync.telemetry.sources.mqtt import MqttBridge
 
 log = logging.getLogger("teslasync.telemetry")
 
@@ -30,6 +34,7 @@ class TelemetryRuntime:
         )
         self.stale_after = timedelta(seconds=settings.stale_after_s)
         self._sources: list[asyncio.Task[None]] = []
+        self.mqtt: MqttBridge | None = None
 
     def add_source(self, name: str, run: SourceFactory) -> None:
         self._sources.append(asyncio.create_task(run(self), name=f"telemetry-source-{name}"))
@@ -37,6 +42,11 @@ class TelemetryRuntime:
     async def start(self) -> None:
         await self.fanout.start()
         await self.pipeline.start()
+        if self.settings.mqtt_url is not None:
+            from teslasync.telemetry.sources.mqtt import MqttBridge
+
+            self.mqtt = MqttBridge(self.settings, self.db, self.pipeline)
+            self._sources.append(asyncio.create_task(self.mqtt.run(), name="telemetry-source-mqtt"))
 
     async def stop(self) -> None:
         for task in self._sources:
