@@ -58,6 +58,8 @@ def upgrade() -> None:
         sa.Column("source", sa.Text, primary_key=True),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_data_at", sa.DateTime(timezone=True)),
+        sa.Column("connectivity", sa.Text),
+        sa.Column("connectivity_at", sa.DateTime(timezone=True)),
     )
 
     op.create_table(

@@ -141,7 +141,8 @@ class VehicleEvent(Base):
 
 
 class VehicleStream(Base):
-    """When each source last delivered anything (`last_seen_at`) and a value (`last_data_at`) per vehicle."""
+    """Per vehicle and source, by TeslaSync's clock: when it last delivered anything (`last_seen_at`), a
+    value (`last_data_at`), and the last connectivity status the car reported (and when it arrived)."""
 
     __tablename__ = "vehicle_streams"
 
@@ -149,3 +150,5 @@ class VehicleStream(Base):
     source: Mapped[str] = mapped_column(Text, primary_key=True)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_data_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    connectivity: Mapped[str | None] = mapped_column(Text)
+    connectivity_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

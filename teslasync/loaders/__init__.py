@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from teslasync.loaders.signals import StreamFacts, latest_signals_loader, stream_facts_loader
+from teslasync.loaders.signals import latest_signals_loader, streams_loader
 from teslasync.loaders.vehicles import vehicle_by_vin_loader
 
 if TYPE_CHECKING:
     from strawberry.dataloader import DataLoader
 
-    from teslasync.db.models import Vehicle
+    from teslasync.db.models import Vehicle, VehicleStream
     from teslasync.db.repositories.signals import LatestRow
 
 
@@ -28,4 +28,4 @@ class Loaders:
         session = lambda: owner.session  # noqa: E731 - resolved lazily, per use
         self.vehicle_by_vin: DataLoader[str, Vehicle | None] = vehicle_by_vin_loader(session)
         self.latest_signals: DataLoader[int, list[LatestRow]] = latest_signals_loader(session)
-        self.stream_facts: DataLoader[int, StreamFacts] = stream_facts_loader(session)
+        self.streams: DataLoader[int, list[VehicleStream]] = streams_loader(session)

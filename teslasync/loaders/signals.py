@@ -5,6 +5,7 @@ from collections.abc import Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from teslasync.db.models import VehicleStream
 from teslasync.db.repositories import signals as repo
 from teslasync.db.repositories import telemetry as telemetry_repo
 from teslasync.db.repositories.signals import LatestRow
@@ -23,18 +24,13 @@ def latest_signals_loader(session: Callable[[], AsyncSession]) -> DataLoader[int
     return DataLoader(load_fn=load)
 
 
-StreamFacts = tuple[list[tuple[str, object]], tuple[str, object] | None]
+def streams_loader(session: Callable[[], AsyncSession]) -> DataLoader[int, list[VehicleStream]]:
+    """vehicle id -> what each source last told about its stream."""
 
-
-def stream_facts_loader(session: Callable[[], AsyncSession]) -> DataLoader[int, StreamFacts]:
-    """vehicle id -> ((source, last_seen_at) per source, last connectivity event)."""
-
-    async def load(vehicle_ids: list[int]) -> list[StreamFacts]:
-        streams = await telemetry_repo.streams_for(session(), vehicle_ids)
-        connectivity = await telemetry_repo.last_connectivity(session(), vehicle_ids)
-        seen: dict[int, list[tuple[str, object]]] = {vehicle_id: [] for vehicle_id in vehicle_ids}
-        for stream in streams:
-            seen[stream.vehicle_id].append((stream.source, stream.last_seen_at))
-        return [(seen[vehicle_id], connectivity.get(vehicle_id)) for vehicle_id in vehicle_ids]
+    async def load(vehicle_ids: list[int]) -> list[list[VehicleStream]]:
+        grouped: dict[int, list[VehicleStream]] = {vehicle_id: [] for vehicle_id in vehicle_ids}
+        for row in await telemetry_repo.streams_for(session(), vehicle_ids):
+            grouped[row.vehicle_id].append(row)
+        return [grouped[vehicle_id] for vehicle_id in vehicle_ids]
 
     return DataLoader(load_fn=load)

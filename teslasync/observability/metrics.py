@@ -40,3 +40,5 @@ INGEST_BATCH_SECONDS = Histogram(
 )
 INGEST_WRITE_RETRIES = Counter("teslasync_telemetry_write_retries_total", "Database writes retried")
 STALE_VEHICLES = Gauge("teslasync_telemetry_stale_vehicles", "Vehicles whose stream is stale")
+FANOUT_PUBLISH_FAILURES = Counter("teslasync_fanout_publish_failures_total", "Fan-out publishes that failed")
+L2_FAILURES = Counter("teslasync_l2_write_failures_total", "Latest-value cache (Redis) writes that failed")

@@ -12,7 +12,7 @@ from teslasync.errors import NotFound, TeslaSyncError, require_scope
 from teslasync.telemetry.catalogue import spec
 from teslasync.telemetry.fanout import Delivery, SignalUpdate
 from teslasync.telemetry.normalise import render
-from teslasync.telemetry.streams import StreamState, stream_state
+from teslasync.telemetry.streams import StreamFacts, StreamState, stream_state
 
 DEFAULT_STALE_AFTER = timedelta(minutes=5)
 
@@ -32,9 +32,10 @@ async def latest_signals(context: Context, vehicle_id: int, names: Sequence[str]
 
 async def vehicle_stream_state(context: Context, vehicle_id: int) -> StreamState:
     require_scope(context.principal, Scope.READ)
-    seen, connectivity = await context.loaders.stream_facts.load(vehicle_id)
+    rows = await context.loaders.streams.load(vehicle_id)
+    facts = [StreamFacts(r.source, r.last_data_at, r.connectivity, r.connectivity_at) for r in rows]
     stale_after = context.telemetry.stale_after if context.telemetry is not None else DEFAULT_STALE_AFTER
-    return stream_state(seen, connectivity, datetime.now(UTC), stale_after)  # type: ignore[arg-type]
+    return stream_state(facts, datetime.now(UTC), stale_after)
 
 
 async def subscribe_signals(

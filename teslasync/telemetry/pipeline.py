@@ -55,11 +55,21 @@ class Batch:
 
 
 @dataclass(slots=True)
+class _Seen:
+    """What one batch tells about a vehicle's stream from one source, by TeslaSync's clock."""
+
+    seen_at: datetime
+    data_at: datetime | None = None
+    connectivity: str | None = None
+    connectivity_at: datetime | None = None
+
+
+@dataclass(slots=True)
 class _Prepared:
     signals: list[Signal] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
-    seen: dict[tuple[str, str], tuple[datetime, datetime | None]] = field(default_factory=dict)
+    seen: dict[tuple[str, str], _Seen] = field(default_factory=dict)
     receipts: list[tuple[str, int, str]] = field(default_factory=list)
     unknown_fields: int = 0
 
@@ -168,8 +178,8 @@ class Pipeline:
                 if spec(signal.field) is None:
                     prepared.unknown_fields += 1
                 prepared.signals.append(signal)
-                _, data_at = prepared.seen.get(key, (batch.received_at, None))
-                prepared.seen[key] = (batch.received_at, max(filter(None, (data_at, batch.received_at))))
+                seen = prepared.seen.setdefault(key, _Seen(batch.received_at))
+                seen.seen_at = seen.data_at = max(seen.seen_at, batch.received_at)
             for event in batch.events:
                 if self.allowed_vins is not None and event.vin not in self.allowed_vins:
                     prepared.dead.append(
@@ -184,7 +194,10 @@ class Pipeline:
                     )
                     continue
                 prepared.events.append(replace(event, name=scrub(event.name), doc=scrub(event.doc)))
-                prepared.seen.setdefault((event.vin, batch.source), (batch.received_at, None))
+                seen = prepared.seen.setdefault((event.vin, batch.source), _Seen(batch.received_at))
+                seen.seen_at = max(seen.seen_at, batch.received_at)
+                if event.kind == "connectivity":
+                    seen.connectivity, seen.connectivity_at = event.name, batch.received_at
         return prepared
 
     async def _process(self, batches: Sequence[Batch]) -> None:
@@ -265,7 +278,12 @@ class Pipeline:
             )
             await telemetry_repo.touch_streams(
                 session,
-                [(ids[vin], source, seen, data) for (vin, source), (seen, data) in prepared.seen.items()],
+                [
+                    telemetry_repo.StreamTouch(
+                        ids[vin], source, seen.seen_at, seen.data_at, seen.connectivity, seen.connectivity_at
+                    )
+                    for (vin, source), seen in prepared.seen.items()
+                ],
             )
             names = await self._names_from(session, ids, prepared.signals)
             # forget acknowledged receipts first: a packet id is reused only after its acknowledgement

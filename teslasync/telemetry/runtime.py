@@ -8,10 +8,14 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from redis.exceptions import RedisError
+
 from teslasync.config import Settings
 from teslasync.db.engine import Database
-from teslasync.telemetry.fanout import Fanout, LocalFanout
+from teslasync.observability import metrics
+from teslasync.telemetry.fanout import Fanout, LocalFanout, SignalUpdate
 from teslasync.telemetry.pipeline import Pipeline
+from teslasync.telemetry.redis_fanout import RedisFanout, RedisLatest
 
 if TYPE_CHECKING:
     from teslasync.telemetry.sources.mqtt import MqttBridge
@@ -25,16 +29,31 @@ class TelemetryRuntime:
     def __init__(self, settings: Settings, db: Database, fanout: Fanout | None = None) -> None:
         self.settings = settings
         self.db = db
+        self.l2: RedisLatest | None = None
+        if fanout is None and settings.redis_url is not None:
+            redis_fanout = RedisFanout(settings.redis_url.get_secret_value())
+            self.l2 = RedisLatest(redis_fanout.client)
+            fanout = redis_fanout
         self.fanout: Fanout = fanout or LocalFanout()
         self.pipeline = Pipeline(
             db,
             self.fanout,
             allowed_vins=frozenset(settings.allowed_vins) or None,
             max_batch=settings.ingest_max_batch,
+            on_stored=self._to_l2 if self.l2 is not None else None,
         )
         self.stale_after = timedelta(seconds=settings.stale_after_s)
         self._sources: list[asyncio.Task[None]] = []
         self.mqtt: MqttBridge | None = None
+
+    async def _to_l2(self, updates: list[SignalUpdate]) -> None:
+        """L2 is a cache: a Redis outage must not hold back acknowledgements of durable data."""
+        assert self.l2 is not None
+        try:
+            await self.l2.apply(updates)
+        except (RedisError, OSError) as exc:
+            metrics.L2_FAILURES.inc()
+            log.warning("latest-value cache write failed (%s)", type(exc).__name__)
 
     def add_source(self, name: str, run: SourceFactory) -> None:
         self._sources.append(asyncio.create_task(run(self), name=f"telemetry-source-{name}"))

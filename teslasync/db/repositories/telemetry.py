@@ -82,28 +82,42 @@ async def write_events(session: AsyncSession, events: Sequence[EventWrite]) -> N
     )
 
 
-async def touch_streams(
-    session: AsyncSession, seen: Sequence[tuple[int, str, datetime, datetime | None]]
-) -> None:
-    """(vehicle_id, source, seen_at, data_at or None) per vehicle and source; times only move forward."""
-    if not seen:
+@dataclass(frozen=True, slots=True)
+class StreamTouch:
+    vehicle_id: int
+    source: str
+    seen_at: datetime
+    data_at: datetime | None
+    connectivity: str | None
+    connectivity_at: datetime | None
+
+
+async def touch_streams(session: AsyncSession, touches: Sequence[StreamTouch]) -> None:
+    """Times only move forward; the connectivity status is the one that arrived last."""
+    if not touches:
         return
     await session.execute(
         text(
             """
-            INSERT INTO vehicle_streams AS s (vehicle_id, source, last_seen_at, last_data_at)
+            INSERT INTO vehicle_streams AS s
+                (vehicle_id, source, last_seen_at, last_data_at, connectivity, connectivity_at)
             SELECT * FROM unnest(CAST(:v AS bigint[]), CAST(:src AS text[]), CAST(:seen AS timestamptz[]),
-                                 CAST(:data AS timestamptz[]))
+                                 CAST(:data AS timestamptz[]), CAST(:c AS text[]), CAST(:cat AS timestamptz[]))
             ON CONFLICT (vehicle_id, source) DO UPDATE
             SET last_seen_at = greatest(s.last_seen_at, excluded.last_seen_at),
-                last_data_at = greatest(s.last_data_at, excluded.last_data_at)
+                last_data_at = greatest(s.last_data_at, excluded.last_data_at),
+                connectivity = CASE WHEN excluded.connectivity_at >= coalesce(s.connectivity_at, '-infinity')
+                                    THEN excluded.connectivity ELSE s.connectivity END,
+                connectivity_at = greatest(s.connectivity_at, excluded.connectivity_at)
             """
         ),
         {
-            "v": [item[0] for item in seen],
-            "src": [item[1] for item in seen],
-            "seen": [item[2] for item in seen],
-            "data": [item[3] for item in seen],
+            "v": [t.vehicle_id for t in touches],
+            "src": [t.source for t in touches],
+            "seen": [t.seen_at for t in touches],
+            "data": [t.data_at for t in touches],
+            "c": [t.connectivity for t in touches],
+            "cat": [t.connectivity_at for t in touches],
         },
     )
 
@@ -112,19 +126,3 @@ async def streams_for(session: AsyncSession, vehicle_ids: Sequence[int]) -> Sequ
     return (
         await session.scalars(select(VehicleStream).where(VehicleStream.vehicle_id.in_(vehicle_ids)))
     ).all()
-
-
-async def last_connectivity(
-    session: AsyncSession, vehicle_ids: Sequence[int]
-) -> dict[int, tuple[str, datetime]]:
-    rows = await session.execute(
-        text(
-            """
-            SELECT DISTINCT ON (vehicle_id) vehicle_id, name, ts FROM vehicle_events
-            WHERE kind = 'connectivity' AND vehicle_id = ANY(:ids)
-            ORDER BY vehicle_id, ts DESC
-            """
-        ),
-        {"ids": list(vehicle_ids)},
-    )
-    return {row.vehicle_id: (row.name, row.ts) for row in rows}
