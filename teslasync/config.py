@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     mqtt_burst_window_s: float = Field(default=10.0, ge=0)
     records_namespace: str | None = None
     ingest_max_batch: int = Field(default=5000, ge=1)
+    # interim, until the Fleet API client with OAuth lands: a base URL and a bearer token for polling
+    fleet_api_url: str | None = None
+    fleet_api_token: SecretStr | None = None
     shutdown_grace_s: int = Field(default=10, ge=0)
 
     @field_validator("database_url")

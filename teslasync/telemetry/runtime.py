@@ -12,9 +12,11 @@ from redis.exceptions import RedisError
 
 from teslasync.config import Settings
 from teslasync.db.engine import Database
+from teslasync.fleet.vehicle_data import FleetApiVehicleData
 from teslasync.observability import metrics
 from teslasync.telemetry.fanout import Fanout, LocalFanout, SignalUpdate
 from teslasync.telemetry.pipeline import Pipeline
+from teslasync.telemetry.poller import StaleWatcher
 from teslasync.telemetry.redis_fanout import RedisFanout, RedisLatest
 
 if TYPE_CHECKING:
@@ -45,6 +47,16 @@ class TelemetryRuntime:
         self.stale_after = timedelta(seconds=settings.stale_after_s)
         self._sources: list[asyncio.Task[None]] = []
         self.mqtt: MqttBridge | None = None
+        self.watcher: StaleWatcher | None = None
+        self._fleet: FleetApiVehicleData | None = None
+
+    def _vehicle_data_source(self) -> FleetApiVehicleData | None:
+        if self.settings.fleet_api_url is None or self.settings.fleet_api_token is None:
+            return None
+        self._fleet = FleetApiVehicleData(
+            self.settings.fleet_api_url, self.settings.fleet_api_token.get_secret_value()
+        )
+        return self._fleet
 
     async def _to_l2(self, updates: list[SignalUpdate]) -> None:
         """L2 is a cache: a Redis outage must not hold back acknowledgements of durable data."""
@@ -61,6 +73,8 @@ class TelemetryRuntime:
     async def start(self) -> None:
         await self.fanout.start()
         await self.pipeline.start()
+        self.watcher = StaleWatcher(self.db, self.pipeline, self.stale_after, self._vehicle_data_source())
+        self._sources.append(asyncio.create_task(self.watcher.run(), name="telemetry-stale-watcher"))
         if self.settings.mqtt_url is not None:
             from teslasync.telemetry.sources.mqtt import MqttBridge
 
@@ -74,3 +88,5 @@ class TelemetryRuntime:
         self._sources.clear()
         await self.pipeline.stop()
         await self.fanout.stop()
+        if self._fleet is not None:
+            await self._fleet.close()
