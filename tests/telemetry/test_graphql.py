@@ -32,7 +32,9 @@ async def live(tmp_path: Path, fresh_db: Database) -> AsyncIterator[tuple[int, T
         yield port, runtime
 
 
-async def feed(runtime: TelemetryRuntime, *observations: Observation, events: list[Event] | None = None) -> None:
+async def feed(
+    runtime: TelemetryRuntime, *observations: Observation, events: list[Event] | None = None
+) -> None:
     await runtime.pipeline.submit(Batch("mqtt", list(observations), events=events or []))
     await runtime.pipeline.drain()
 
@@ -73,7 +75,7 @@ async def test_latest_signals_and_stream_state(live: tuple[int, TelemetryRuntime
         "Location": ({"latitude": 52.5, "longitude": 13.4}, None),
     }
     named = await query(
-        port, "query($vin: String!) { vehicle(vin: $vin) { signals(names: [\"Gear\"]) { name } } }", vin=VIN
+        port, 'query($vin: String!) { vehicle(vin: $vin) { signals(names: ["Gear"]) { name } } }', vin=VIN
     )
     assert named["vehicle"] == {"signals": [{"name": "Gear"}]}
 
@@ -101,7 +103,7 @@ async def test_subscription_receives_live_updates(live: tuple[int, TelemetryRunt
                     "id": "1",
                     "type": "subscribe",
                     "payload": {
-                        "query": "subscription($vin: String!) { signals(vin: $vin, names: [\"Soc\"]) "
+                        "query": 'subscription($vin: String!) { signals(vin: $vin, names: ["Soc"]) '
                         "{ vin name value unit afterGap } }",
                         "variables": {"vin": VIN},
                     },
@@ -126,7 +128,9 @@ async def test_subscription_receives_live_updates(live: tuple[int, TelemetryRunt
     }
 
 
-async def test_subscription_to_an_unknown_vehicle_is_a_clear_error(live: tuple[int, TelemetryRuntime]) -> None:
+async def test_subscription_to_an_unknown_vehicle_is_a_clear_error(
+    live: tuple[int, TelemetryRuntime],
+) -> None:
     port, _ = live
     async with websockets.connect(
         f"ws://127.0.0.1:{port}/graphql", subprotocols=[websockets.Subprotocol("graphql-transport-ws")]

@@ -122,7 +122,11 @@ async def test_stale_online_cars_are_polled_and_sleeping_ones_left_alone(pipelin
         finally:
             await source.close()
 
-    assert states == {STALE_ONLINE: StreamState.STALE, STALE_ASLEEP: StreamState.STALE, LIVE: StreamState.LIVE}
+    assert states == {
+        STALE_ONLINE: StreamState.STALE,
+        STALE_ASLEEP: StreamState.STALE,
+        LIVE: StreamState.LIVE,
+    }
     assert fake.data_requests.count(STALE_ASLEEP) == 0, "an asleep car is never polled (nor woken)"
     assert LIVE not in fake.data_requests
     assert STALE_ONLINE in fake.data_requests
@@ -142,6 +146,12 @@ async def test_stale_online_cars_are_polled_and_sleeping_ones_left_alone(pipelin
     assert await scalar(pipeline.db, latest("DetailedChargeState").format(col="txt")) == "Charging"
     assert await scalar(pipeline.db, latest("Gear").format(col="txt")) == "P"
     assert await scalar(pipeline.db, latest("Version").format(col="txt")) == "2025.2.6"
-    assert await scalar(pipeline.db, latest("BatteryLevel").format(col="ts")) == datetime(2026, 1, 1, 12, tzinfo=UTC)
-    assert await scalar(pipeline.db, latest("Location").format(col="ts")) == datetime(2026, 1, 1, 11, 59, 55, tzinfo=UTC)
-    assert await scalar(pipeline.db, latest("VehicleSpeed").format(col="num")) is None  # parked: no valid value
+    assert await scalar(pipeline.db, latest("BatteryLevel").format(col="ts")) == datetime(
+        2026, 1, 1, 12, tzinfo=UTC
+    )
+    assert await scalar(pipeline.db, latest("Location").format(col="ts")) == datetime(
+        2026, 1, 1, 11, 59, 55, tzinfo=UTC
+    )
+    assert (
+        await scalar(pipeline.db, latest("VehicleSpeed").format(col="num")) is None
+    )  # parked: no valid value

@@ -8,7 +8,9 @@ NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 STALE = timedelta(minutes=5)
 
 
-def facts(source: str, data_ago_s: float | None, news: str | None = None, news_ago_s: float = 0) -> StreamFacts:
+def facts(
+    source: str, data_ago_s: float | None, news: str | None = None, news_ago_s: float = 0
+) -> StreamFacts:
     return StreamFacts(
         source,
         NOW - timedelta(seconds=data_ago_s) if data_ago_s is not None else None,
