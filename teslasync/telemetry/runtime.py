@@ -21,6 +21,7 @@ from teslasync.telemetry.redis_fanout import RedisFanout, RedisLatest
 
 if TYPE_CHECKING:
     from teslasync.telemetry.sources.mqtt import MqttBridge
+    from teslasync.telemetry.sources.redis_records import RedisRecordSource
 
 log = logging.getLogger("teslasync.telemetry")
 
@@ -48,6 +49,7 @@ class TelemetryRuntime:
         self._sources: list[asyncio.Task[None]] = []
         self.mqtt: MqttBridge | None = None
         self.watcher: StaleWatcher | None = None
+        self.records: RedisRecordSource | None = None
         self._fleet: FleetApiVehicleData | None = None
 
     def _vehicle_data_source(self) -> FleetApiVehicleData | None:
@@ -75,6 +77,13 @@ class TelemetryRuntime:
         await self.pipeline.start()
         self.watcher = StaleWatcher(self.db, self.pipeline, self.stale_after, self._vehicle_data_source())
         self._sources.append(asyncio.create_task(self.watcher.run(), name="telemetry-stale-watcher"))
+        if self.settings.records_namespace is not None and self.settings.redis_url is not None:
+            from teslasync.telemetry.sources.redis_records import RedisRecordSource
+
+            self.records = RedisRecordSource(
+                self.settings.redis_url.get_secret_value(), self.settings.records_namespace, self.pipeline
+            )
+            self._sources.append(asyncio.create_task(self.records.run(), name="telemetry-source-records"))
         if self.settings.mqtt_url is not None:
             from teslasync.telemetry.sources.mqtt import MqttBridge
 
