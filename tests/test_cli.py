@@ -99,3 +99,24 @@ def test_token_create_refuses_an_unknown_scope(tmp_path: Path) -> None:
     result = run_cli("token", "create", "--name", "x", "--scope", "root", cwd=tmp_path)
     assert result.returncode == 2
     assert "root" in result.stderr
+
+
+def test_replay_feeds_files_through_the_pipeline(
+    tmp_path: Path, cli_database: str, fixtures_dir: Path
+) -> None:
+    env = {"TESLASYNC_DATABASE_URL": cli_database}
+    fixture = fixtures_dir / "DrivingByGear_typed.txt"
+    lines = [line for line in fixture.read_text().splitlines() if line.strip()]
+    broken = tmp_path / "broken.txt"
+    broken.write_text(lines[0] + "\nthis line is not a record\n")
+    result = run_cli("replay", str(fixture), str(broken), cwd=tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    values = sum(line.count('"key"') for line in lines) + lines[0].count('"key"')
+    assert (
+        result.stdout.strip() == f"replayed {len(lines) + 1} records ({values} values); 1 lines dead-lettered"
+    )
+    again = run_cli("replay", "--speed", "sideways", str(fixture), cwd=tmp_path, **env)
+    assert again.returncode == 2
+    assert _one_line_failure(again.stderr) == "teslasync: --speed must be 'full' or 'original'"
+    missing = run_cli("replay", str(tmp_path / "nope.txt"), cwd=tmp_path, **env)
+    assert missing.returncode == 2 and "no such file" in missing.stderr

@@ -76,6 +76,7 @@ class MqttBridge:
         self.pipeline = pipeline
         self.state = BridgeState()
         self._last_stamp: dict[tuple[str, str], datetime] = {}
+        self._car_connected: dict[str, datetime] = {}
         self._generation = 0
 
     def _topics(self) -> list[str]:
@@ -191,17 +192,22 @@ class MqttBridge:
                 return  # committed before a crash or reconnect; acknowledged with this batch
             batch.receipts.append((self.client_id, message.mid, key))
         received = datetime.now(UTC)
-        approx = received - connected_at <= self.burst_window
         try:
             parsed = parse_topic(topic, self.base)
             document = load_json(payload)
             if parsed.kind == "v":
+                # a burst follows our reconnect, or the car's own (it replays its buffer after connecting)
+                since = max(connected_at, self._car_connected.get(parsed.vin, connected_at))
+                approx = received - since <= self.burst_window
                 stamp = self._stamp(parsed.vin, parsed.name)
                 batch.observations.append(
                     Observation(parsed.vin, parsed.name, document, Form.MQTT, stamp, approx)
                 )
             else:
-                batch.events.extend(mqtt_event(parsed, document, received))
+                events = mqtt_event(parsed, document, received)
+                if parsed.kind == "connectivity" and events[-1].name == "CONNECTED":
+                    self._car_connected[parsed.vin] = received
+                batch.events.extend(events)
         except Rejected as exc:
             batch.dead.append(
                 DeadLetter(

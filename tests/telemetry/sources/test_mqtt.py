@@ -88,6 +88,26 @@ async def test_values_are_stored_in_metric_units(runtime: TelemetryRuntime, mqtt
     await wait_for_count(db, "SELECT count(*) FROM vehicle_events WHERE kind = 'connectivity'", 1)
 
 
+async def test_values_after_a_car_reconnects_are_marked_approximate(
+    tmp_path: Path, fresh_db: Database, mqtt_port: int
+) -> None:
+    runtime = TelemetryRuntime(bridge_settings(tmp_path, mqtt_port, mqtt_burst_window_s=2), fresh_db)
+    await runtime.start()
+    try:
+        assert runtime.mqtt is not None
+        await asyncio.wait_for(runtime.mqtt.state.connected_event.wait(), 10)
+        await asyncio.sleep(2.1)  # past the bridge's own burst window
+        await publish(mqtt_port, [value("Soc", 10.0)])
+        await wait_for_count(fresh_db, "SELECT count(*) FROM signals", 1)
+        connected = b'{"ConnectionId":"c2","Status":"CONNECTED","CreatedAt":"2025-05-01T10:00:00Z"}'
+        await publish(mqtt_port, [(f"telemetry/{VIN}/connectivity", connected), value("Soc", 11.0)])
+        await wait_for_count(fresh_db, "SELECT count(*) FROM signals", 2)
+        flags = await scalar(fresh_db, "SELECT string_agg(approx::text, ',' ORDER BY num) FROM signals")
+        assert flags == "false,true", "the value in the car's reconnect burst is approximate"
+    finally:
+        await runtime.stop()
+
+
 async def test_bad_messages_are_dead_lettered_and_the_stream_goes_on(
     runtime: TelemetryRuntime, mqtt_port: int
 ) -> None:
