@@ -41,20 +41,21 @@ def find_binary(name: str) -> str:
 
 @contextmanager
 def _process(args: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    log = os.environ.get("TESLASYNC_TEST_SERVICE_LOG")
-    output = open(log, "a") if log else subprocess.DEVNULL  # noqa: SIM115
-    process = subprocess.Popen(
-        [*args, "-v"] if log and "mosquitto" in args[0] else args, stdout=output, stderr=subprocess.STDOUT
-    )
-    try:
-        wait_for_port(port)
-        yield process
-    finally:
-        process.terminate()
+    """Run a service until the block ends. TESLASYNC_TEST_SERVICE_LOG=FILE appends its output to FILE
+    (Mosquitto then logs verbosely), for debugging a failing test."""
+    log_path = os.environ.get("TESLASYNC_TEST_SERVICE_LOG")
+    with open(log_path or os.devnull, "a") as log:
+        verbose = ["-v"] if log_path and Path(args[0]).name == "mosquitto" else []
+        process = subprocess.Popen([*args, *verbose], stdout=log, stderr=subprocess.STDOUT)
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            wait_for_port(port)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 @contextmanager
