@@ -24,7 +24,7 @@ from teslasync.db.engine import Database
 from teslasync.errors import Unauthenticated
 from teslasync.observability import metrics
 from teslasync.observability.health import readiness
-from teslasync.schema import schema
+from teslasync.schema import Limits, build_schema
 from teslasync.telemetry.runtime import TelemetryRuntime
 
 KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics"}
@@ -34,7 +34,19 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     """Strawberry's ASGI view with authentication in front of every operation."""
 
     def __init__(self, settings: Settings, db: Database, telemetry: TelemetryRuntime | None) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql_enabled else None)
+        limits = Limits(
+            max_depth=settings.graphql_max_depth,
+            max_aliases=settings.graphql_max_aliases,
+            max_tokens=settings.graphql_max_tokens,
+            introspection=settings.introspection_enabled,
+        )
+        # Strawberry refuses WebSockets from browser pages of other origins (same-origin pages, clients that
+        # send no Origin, and TESLASYNC_ALLOWED_ORIGINS are allowed)
+        super().__init__(
+            build_schema(limits),
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
+            allowed_origins=settings.allowed_origins,
+        )
         self.settings = settings
         self.db = db
         self.telemetry = telemetry

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
 
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    introspection: bool | None = None
+    graphql_max_depth: int = Field(default=12, ge=1, le=100)
+    graphql_max_aliases: int = Field(default=30, ge=1, le=1000)
+    graphql_max_tokens: int = Field(default=4000, ge=100, le=100_000)
 
     allowed_vins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     stale_after_s: float = Field(default=300.0, gt=0)
@@ -165,6 +169,10 @@ class Settings(BaseSettings):
     @property
     def embedded_database(self) -> bool:
         return self.database_url is None
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.demo if self.introspection is None else self.introspection
 
     @property
     def graphiql_enabled(self) -> bool:

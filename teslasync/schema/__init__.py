@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 
 from teslasync.schema.extensions import ErrorCodes, UnitOfWork
 from teslasync.schema.signals import SignalSubscriptions
@@ -19,8 +29,29 @@ class Subscription(SignalSubscriptions):
     pass
 
 
-def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, subscription=Subscription, extensions=[UnitOfWork, ErrorCodes])
+@dataclass(frozen=True)
+class Limits:
+    """What one request may ask for. The defaults fit every query the client and the docs use."""
+
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 4000
+    introspection: bool = True
+
+
+def build_schema(limits: Limits | None = None) -> strawberry.Schema:
+    limits = limits or Limits()
+    # classes, or factories of configured extensions: a fresh one is built for each request
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        UnitOfWork,
+    ]
+    if not limits.introspection:
+        extensions.append(DisableIntrospection)
+    extensions.append(ErrorCodes)  # last: it sees every error the others produce
+    return strawberry.Schema(query=Query, subscription=Subscription, extensions=extensions)
 
 
 schema = build_schema()
