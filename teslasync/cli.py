@@ -172,6 +172,53 @@ def replay(
     typer.echo(f"replayed {records} records ({values} values); {dead} lines dead-lettered")
 
 
+@app.command()
+def simulate(
+    vehicles: Annotated[int, typer.Option("--vehicles", min=1, max=10_000, help="How many cars.")] = 1,
+    mqtt_url: Annotated[
+        str | None, typer.Option(help="Broker to publish to (default TESLASYNC_MQTT_URL).")
+    ] = None,
+    topic_base: Annotated[
+        str | None, typer.Option(help="Topic base (default TESLASYNC_MQTT_TOPIC_BASE).")
+    ] = None,
+    speedup: Annotated[
+        float, typer.Option(min=0.01, help="Run the cars' phases this many times faster.")
+    ] = 1.0,
+    duration: Annotated[float | None, typer.Option(min=0, help="Stop after this many seconds.")] = None,
+) -> None:
+    """Publish realistic Fleet Telemetry over MQTT, as Tesla's fleet-telemetry MQTT dispatcher does:
+    parked, driving, AC and DC charging, asleep, with physically consistent values."""
+    from datetime import UTC, datetime
+
+    import aiomqtt
+
+    from teslasync.telemetry.sources.simulator import SimulatedCar, demo_vins, run_over_mqtt
+
+    settings = settings_or_exit()
+    url = mqtt_url or (settings.mqtt_url.get_secret_value() if settings.mqtt_url else None)
+    if url is None:
+        raise fail("no broker: pass --mqtt-url or set TESLASYNC_MQTT_URL", 2)
+    start = datetime.now(UTC)
+    cars = [
+        SimulatedCar(vin, seed=i + 1, start=start, speedup=speedup)
+        for i, vin in enumerate(demo_vins(vehicles))
+    ]
+
+    async def work() -> int:
+        stop = asyncio.Event()
+        if duration is not None:
+            asyncio.get_running_loop().call_later(duration, stop.set)
+        return await run_over_mqtt(url, topic_base or settings.mqtt_topic_base, cars, stop=stop)
+
+    try:
+        published = asyncio.run(work())
+    except KeyboardInterrupt:
+        return
+    except (OSError, ValueError, aiomqtt.MqttError) as exc:
+        raise fail(f"simulation stopped: {exc}") from None
+    typer.echo(f"published {published} messages for {vehicles} vehicles")
+
+
 @token_app.command("create")
 def token_create(
     name: Annotated[str, typer.Option("--name", help="What the token is for.")],

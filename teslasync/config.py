@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     demo: bool = False
+    demo_vehicles: int = Field(default=1, ge=1, le=100)
     graphiql: bool | None = None
     log_level: str = "info"
 

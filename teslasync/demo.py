@@ -1,5 +1,5 @@
-"""Demo mode: the simulated car that `make run` shows. The live simulator that drives it arrives with the
-telemetry pipeline; until then demo mode registers the car so the API has something to show."""
+"""Demo mode: the simulated car that `make run` shows, registered before its first telemetry arrives
+(the simulator in `teslasync.telemetry.sources.simulator` then streams it live)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,54 @@ def test_replay_feeds_files_through_the_pipeline(
     assert _one_line_failure(again.stderr) == "teslasync: --speed must be 'full' or 'original'"
     missing = run_cli("replay", str(tmp_path / "nope.txt"), cwd=tmp_path, **env)
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_simulate_publishes_over_mqtt(tmp_path: Path, mqtt_port: int) -> None:
+    import asyncio
+
+    import aiomqtt
+
+    received: list[str] = []
+
+    async def listen_while_simulating() -> subprocess.CompletedProcess[str]:
+        async with aiomqtt.Client("127.0.0.1", mqtt_port, identifier="cli-test-listener") as client:
+            await client.subscribe("sim/#", qos=1)
+
+            async def collect() -> None:
+                async for message in client.messages:
+                    received.append(str(message.topic))
+
+            collector = asyncio.create_task(collect())
+            url = f"mqtt://127.0.0.1:{mqtt_port}"
+            result = await asyncio.to_thread(
+                run_cli,
+                "simulate",
+                "--vehicles",
+                "2",
+                "--duration",
+                "3",
+                "--mqtt-url",
+                url,
+                "--topic-base",
+                "sim",
+                cwd=tmp_path,
+            )
+            await asyncio.sleep(0.5)  # the last messages in flight
+            collector.cancel()
+            return result
+
+    result = asyncio.run(listen_while_simulating())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("published ")
+    vins = {topic.split("/")[1] for topic in received}
+    assert vins == {"5YJ3E7EB2NF000001", "5YJ3E7EB2NF000002"}
+    assert any(topic.endswith("/v/VehicleName") for topic in received)
+    assert any(topic.endswith("/connectivity") for topic in received)
+
+
+def test_simulate_needs_a_broker(tmp_path: Path) -> None:
+    result = run_cli("simulate", "--duration", "1", cwd=tmp_path)
+    assert result.returncode == 2
+    assert (
+        _one_line_failure(result.stderr) == "teslasync: no broker: pass --mqtt-url or set TESLASYNC_MQTT_URL"
+    )

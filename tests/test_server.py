@@ -62,6 +62,19 @@ def test_demo_serves_vehicles_stops_cleanly_and_reuses_data(tmp_path: Path) -> N
         response = _graphql(port, "{ vehicles { vin model } }")
         assert response.status_code == 200
         assert response.json()["data"]["vehicles"] == [{"vin": "5YJ3E7EB2NF000001", "model": "Model 3"}]
+        # the simulated car streams live in demo mode
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            car = _graphql(
+                port, '{ vehicle(vin: "5YJ3E7EB2NF000001") { displayName streamState signals { name } } }'
+            )
+            vehicle = car.json()["data"]["vehicle"]
+            if vehicle["streamState"] == "LIVE" and len(vehicle["signals"]) > 20:
+                break
+            time.sleep(0.5)
+        assert vehicle["streamState"] == "LIVE"
+        assert {"BatteryLevel", "Odometer", "Location", "Gear"} <= {s["name"] for s in vehicle["signals"]}
+        assert vehicle["displayName"] == "Demo Model 3"
         # A one-off command while the service runs uses the same embedded database and leaves it running.
         created = run_cli(
             "token",

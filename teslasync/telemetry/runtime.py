@@ -77,6 +77,8 @@ class TelemetryRuntime:
         await self.pipeline.start()
         self.watcher = StaleWatcher(self.db, self.pipeline, self.stale_after, self._vehicle_data_source())
         self._sources.append(asyncio.create_task(self.watcher.run(), name="telemetry-stale-watcher"))
+        if self.settings.demo:
+            self._sources.append(asyncio.create_task(self._simulate(), name="telemetry-source-simulator"))
         if self.settings.records_namespace is not None and self.settings.redis_url is not None:
             from teslasync.telemetry.sources.redis_records import RedisRecordSource
 
@@ -89,6 +91,20 @@ class TelemetryRuntime:
 
             self.mqtt = MqttBridge(self.settings, self.db, self.pipeline)
             self._sources.append(asyncio.create_task(self.mqtt.run(), name="telemetry-source-mqtt"))
+
+    async def _simulate(self) -> None:
+        """Demo mode: simulated cars stream in-process, the first one being the registered demo car."""
+        from datetime import UTC, datetime
+
+        from teslasync.demo import DEMO_NAME
+        from teslasync.telemetry.sources.simulator import SimulatedCar, demo_vins, run_in_process
+
+        start = datetime.now(UTC)
+        cars = [
+            SimulatedCar(vin, seed=index + 1, start=start, name=DEMO_NAME if index == 0 else None)
+            for index, vin in enumerate(demo_vins(self.settings.demo_vehicles))
+        ]
+        await run_in_process(self.pipeline, cars, tick_s=1.0)
 
     async def stop(self) -> None:
         for task in self._sources:
