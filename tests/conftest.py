@@ -31,12 +31,14 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostg
         server.stop()
 
 
-async def create_database(server: EmbeddedPostgres, name: str) -> str:
+async def create_database(server: EmbeddedPostgres, name: str, template: str | None = None) -> str:
+    """A new, empty database (or a copy of `template`), replacing any of that name."""
     admin = make_engine(server.url("postgres"))
     async with admin.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        copy = f' TEMPLATE "{template}"' if template else ""
+        await connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     await admin.dispose()
     return server.url(name)
 
@@ -76,14 +78,8 @@ _copies = itertools.count()
 async def fresh_db(postgres: EmbeddedPostgres, template_url: str) -> AsyncIterator[Database]:
     """A database of its own, migrated, with a real engine: for code that commits and runs concurrently
     (the telemetry pipeline, live subscriptions)."""
-    name = f"teslasync_t{next(_copies)}"
-    admin = make_engine(postgres.url("postgres"))
-    async with admin.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DATABASE}"'))
-    await admin.dispose()
-    database = Database.from_engine(make_engine(postgres.url(name)))
+    url = await create_database(postgres, f"teslasync_t{next(_copies)}", template=TEMPLATE_DATABASE)
+    database = Database.from_engine(make_engine(url))
     try:
         yield database
     finally:

@@ -39,6 +39,14 @@ def find_binary(name: str) -> str:
     return found
 
 
+def terminate(process: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 @contextmanager
 def _process(args: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
     """Run a service until the block ends. TESLASYNC_TEST_SERVICE_LOG=FILE appends its output to FILE
@@ -51,11 +59,7 @@ def _process(args: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
             wait_for_port(port)
             yield process
         finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            terminate(process)
 
 
 @contextmanager
@@ -125,8 +129,4 @@ def pglite_timescale() -> Iterator[int]:
             raise RuntimeError(f"PGlite did not start: {line!r}")
         yield int(line.split()[1])
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        terminate(process)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from enum import Enum
 
 import strawberry
 from strawberry.scalars import JSON
@@ -10,17 +9,13 @@ from strawberry.scalars import JSON
 from teslasync.db.repositories.signals import LatestRow
 from teslasync.resolvers import signals as resolvers
 from teslasync.schema.context import Info
+from teslasync.telemetry import streams
 from teslasync.telemetry.catalogue import spec
 from teslasync.telemetry.normalise import render
 
-
-@strawberry.enum(description="How fresh a vehicle's telemetry is.")
-class StreamState(Enum):
-    LIVE = "live"
-    STALE = "stale"
-    POLLING = "polling"
-    ASLEEP = "asleep"
-    NEVER = "never"
+# the telemetry package's own enum, registered with the schema (one definition of the states)
+StreamState = streams.StreamState
+strawberry.enum(StreamState, name="StreamState", description="How fresh a vehicle's telemetry is.")
 
 
 @strawberry.type(description="The latest value of one Fleet Telemetry field, in metric units.")

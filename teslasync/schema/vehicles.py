@@ -45,8 +45,7 @@ class Vehicle:
 
     @strawberry.field(description="How fresh this vehicle's telemetry stream is.")
     async def stream_state(self, info: Info) -> StreamState:
-        state = await signal_resolvers.vehicle_stream_state(info.context, self.id_)
-        return StreamState(state.value)
+        return await signal_resolvers.vehicle_stream_state(info.context, self.id_)
 
 
 @strawberry.type

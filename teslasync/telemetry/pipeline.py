@@ -142,6 +142,10 @@ class Pipeline:
                 if self.queue.empty():
                     self._idle.set()
 
+    def _check_vin(self, vin: str) -> None:
+        if self.allowed_vins is not None and vin not in self.allowed_vins:
+            raise Rejected(Reason.VIN_NOT_ALLOWED, "VIN is not in TESLASYNC_ALLOWED_VINS")
+
     def _prepare(self, batches: Sequence[Batch]) -> _Prepared:
         prepared = _Prepared()
         for batch in batches:
@@ -149,19 +153,8 @@ class Pipeline:
             prepared.receipts.extend(batch.receipts)
             for observation in batch.observations:
                 key = (observation.vin, batch.source)
-                if self.allowed_vins is not None and observation.vin not in self.allowed_vins:
-                    prepared.dead.append(
-                        DeadLetter(
-                            batch.source,
-                            Reason.VIN_NOT_ALLOWED,
-                            "VIN is not in TESLASYNC_ALLOWED_VINS",
-                            repr(observation.raw)[:2000],
-                            observation.vin,
-                            observation.field,
-                        )
-                    )
-                    continue
                 try:
+                    self._check_vin(observation.vin)
                     signal = normalise(observation)
                 except Rejected as exc:
                     prepared.dead.append(
@@ -181,15 +174,12 @@ class Pipeline:
                 seen = prepared.seen.setdefault(key, _Seen(batch.received_at))
                 seen.seen_at = seen.data_at = max(seen.seen_at, batch.received_at)
             for event in batch.events:
-                if self.allowed_vins is not None and event.vin not in self.allowed_vins:
+                try:
+                    self._check_vin(event.vin)
+                except Rejected as exc:
                     prepared.dead.append(
                         DeadLetter(
-                            batch.source,
-                            Reason.VIN_NOT_ALLOWED,
-                            "VIN is not in TESLASYNC_ALLOWED_VINS",
-                            repr(event.doc)[:2000],
-                            event.vin,
-                            event.name,
+                            batch.source, exc.reason, exc.detail, _payload(event.doc), event.vin, event.name
                         )
                     )
                     continue

@@ -26,15 +26,7 @@ class SignalRow:
     approx: bool
 
 
-@dataclass(frozen=True, slots=True)
-class LatestRow:
-    vehicle_id: int
-    field: str
-    ts: datetime
-    num: float | None
-    txt: str | None
-    doc: object
-    approx: bool
+LatestRow = SignalRow  # a row of signal_latest has the same columns
 
 
 def _doc(value: object) -> str | None:

@@ -8,10 +8,12 @@ import itertools
 import json
 import math
 import signal
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiomqtt
+import httpx
 import pytest
 
 from teslasync.config import Settings
@@ -211,7 +213,11 @@ def test_kill_9_under_load_loses_nothing_and_stores_once(tmp_path: Path, postgre
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            wait_for_port(port, 60)
+            wait_for_port(port, 60)  # bound before migrating: wait until it serves
+            deadline = time.monotonic() + 60
+            while httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code != 200:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
             return process
 
         async def scenario() -> tuple[int, int]:
