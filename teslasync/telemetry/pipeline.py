@@ -96,9 +96,9 @@ class Pipeline:
         self._names: dict[str, str | None] = {}
         self._strategy: Strategy | None = None
         self._task: asyncio.Task[None] | None = None
-        self._acknowledged: list[tuple[str, int]] = []
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._submitted = 0
+        self._finished = 0
+        self._progress = asyncio.Condition()
 
     async def start(self) -> None:
         async with self.db.transaction() as session:
@@ -115,19 +115,20 @@ class Pipeline:
 
     async def submit(self, batch: Batch) -> None:
         """Queue a batch; waits while the queue is full (backpressure)."""
-        self._idle.clear()
+        self._submitted += 1
         await self.queue.put(batch)
         metrics.INGEST_QUEUE_DEPTH.set(self.queue.qsize())
 
     async def drain(self) -> None:
-        """Wait until everything submitted so far is stored, fanned out and acknowledged."""
-        while not self.queue.empty() or not self._idle.is_set():
-            await self._idle.wait()
+        """Wait until every batch submitted before this call is stored, fanned out and acknowledged
+        (batches submitted meanwhile are not waited for, so a busy stream cannot starve the caller)."""
+        target = self._submitted
+        async with self._progress:
+            await self._progress.wait_for(lambda: self._finished >= target)
 
     async def _run(self) -> None:
         while True:
             batches = [await self.queue.get()]
-            self._idle.clear()
             size = len(batches[0].observations)
             while size < self.max_batch and not self.queue.empty():
                 batch = self.queue.get_nowait()
@@ -139,8 +140,9 @@ class Pipeline:
             except Exception:
                 log.exception("telemetry batch failed and was not acknowledged")
             finally:
-                if self.queue.empty():
-                    self._idle.set()
+                async with self._progress:
+                    self._finished += len(batches)
+                    self._progress.notify_all()
 
     def _check_vin(self, vin: str) -> None:
         if self.allowed_vins is not None and vin not in self.allowed_vins:
@@ -276,12 +278,8 @@ class Pipeline:
                 ],
             )
             names = await self._names_from(session, ids, prepared.signals)
-            # forget acknowledged receipts first: a packet id is reused only after its acknowledgement
-            acknowledged = list(self._acknowledged)
-            await mqtt_repo.forget(session, acknowledged)
             await mqtt_repo.record(session, prepared.receipts)
         # committed: now the caches may remember what the transaction did
-        del self._acknowledged[: len(acknowledged)]
         self._vehicle_ids.update(ids)
         self._names.update(names)
 
@@ -319,10 +317,6 @@ class Pipeline:
                 )
             )
         return updates
-
-    def forget_receipts(self, client_id: str, mids: Sequence[int]) -> None:
-        """Acknowledged MQTT messages: their receipts are deleted with the next write."""
-        self._acknowledged.extend((client_id, mid) for mid in mids)
 
     def forget_vehicles(self) -> None:
         """Drop cached vehicle ids (tests roll back the rows they point to)."""

@@ -1,4 +1,8 @@
-"""Receipts of MQTT messages committed but perhaps not yet acknowledged: how a redelivery is recognised."""
+"""Receipts of committed MQTT messages: how a redelivery is recognised.
+
+One row per client id and packet id, overwritten when the broker reuses the packet id, so the table
+holds at most 65,535 rows per client. Rows are not deleted on acknowledgement: a PUBACK we sent may
+never have reached the broker (the connection dropped), and then the message comes back."""
 
 from __future__ import annotations
 
@@ -20,18 +24,6 @@ async def record(session: AsyncSession, receipts: Sequence[tuple[str, int, str]]
             """
         ),
         {"c": [r[0] for r in receipts], "m": [r[1] for r in receipts], "d": [r[2] for r in receipts]},
-    )
-
-
-async def forget(session: AsyncSession, acknowledged: Sequence[tuple[str, int]]) -> None:
-    if not acknowledged:
-        return
-    await session.execute(
-        text(
-            "DELETE FROM mqtt_receipts WHERE (client_id, mid) IN "
-            "(SELECT * FROM unnest(CAST(:c AS text[]), CAST(:m AS integer[])))"
-        ),
-        {"c": [a[0] for a in acknowledged], "m": [a[1] for a in acknowledged]},
     )
 
 

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import aiomqtt
@@ -89,7 +90,7 @@ class MqttBridge:
         connect.SessionExpiryInterval = SESSION_EXPIRY_S
         connect.ReceiveMaximum = RECEIVE_MAXIMUM
         tls = aiomqtt.TLSParameters() if self.url.scheme == "mqtts" else None
-        client = aiomqtt.Client(
+        client = _Client(
             hostname=self.url.hostname or "localhost",
             port=self.url.port or (8883 if tls else 1883),
             username=unquote(self.url.username) if self.url.username else None,
@@ -128,6 +129,9 @@ class MqttBridge:
             self._generation += 1
             generation = self._generation
             connected_at = datetime.now(UTC)
+            # what the last connection submitted must be committed before its receipts are read, or a
+            # redelivery of it would not be recognised
+            await self.pipeline.drain()
             async with self.db.transaction() as session:
                 seen = await receipts_repo.pending(session, self.client_id)
             for topic in self._topics():
@@ -165,7 +169,6 @@ class MqttBridge:
                 return  # that connection is gone; the broker redelivers, and the receipts catch it
             for mid in mids:
                 client._client.ack(mid, 1)
-            self.pipeline.forget_receipts(self.client_id, mids)
 
         return ack
 
@@ -186,9 +189,11 @@ class MqttBridge:
         payload = message.payload if isinstance(message.payload, bytes) else str(message.payload).encode()
         key = digest(topic, payload)
         if message.qos > 0:
-            if seen.get(message.mid) == key:
+            # Only the first use of a packet id after connecting can be a redelivery, and a redelivery
+            # carries DUP: a new message is never taken for an old one.
+            earlier = seen.pop(message.mid, None)
+            if getattr(message, "dup", False) and earlier == key:
                 self.state.duplicates += 1
-                del seen[message.mid]
                 return  # committed before a crash or reconnect; acknowledged with this batch
             batch.receipts.append((self.client_id, message.mid, key))
         received = datetime.now(UTC)
@@ -214,6 +219,19 @@ class MqttBridge:
                     Source.MQTT.value, exc.reason, exc.detail, payload.decode("utf-8", "replace"), None, topic
                 )
             )
+
+
+class _Message(aiomqtt.Message):
+    dup: bool = False
+
+
+class _Client(aiomqtt.Client):
+    """aiomqtt's client, keeping the DUP flag of each message (aiomqtt's Message drops it)."""
+
+    def _on_message(self, client: object, userdata: object, message: Any) -> None:
+        wrapped = _Message._from_paho_message(message)
+        wrapped.dup = bool(message.dup)
+        self._queue.put_nowait(wrapped)  # unbounded: Receive Maximum bounds it
 
 
 class MessageReader:
