@@ -14,6 +14,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
+from teslasync.schema.execution import PerEventCacheExecutionContext
 from teslasync.schema.extensions import ErrorCodes, UnitOfWork
 from teslasync.schema.signals import SignalSubscriptions
 from teslasync.schema.vehicles import VehicleQueries
@@ -51,7 +52,12 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     if not limits.introspection:
         extensions.append(DisableIntrospection)
     extensions.append(ErrorCodes)  # last: it sees every error the others produce
-    return strawberry.Schema(query=Query, subscription=Subscription, extensions=extensions)
+    return strawberry.Schema(
+        query=Query,
+        subscription=Subscription,
+        extensions=extensions,
+        execution_context_class=PerEventCacheExecutionContext,
+    )
 
 
 schema = build_schema()
