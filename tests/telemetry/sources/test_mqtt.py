@@ -291,3 +291,27 @@ async def test_database_restart_during_a_stream_loses_nothing(tmp_path: Path, mq
         await runtime.stop()
         await db.dispose()
         server.stop()
+
+
+async def test_replicas_share_the_load_through_a_shared_subscription(
+    tmp_path: Path, fresh_db: Database, mqtt_port: int
+) -> None:
+    group = f"ingest{next(_ids)}"
+    replicas = [
+        TelemetryRuntime(bridge_settings(tmp_path, mqtt_port, mqtt_shared_group=group), fresh_db)
+        for _ in range(2)
+    ]
+    for replica in replicas:
+        await replica.start()
+    try:
+        for replica in replicas:
+            assert replica.mqtt is not None
+            await asyncio.wait_for(replica.mqtt.state.connected_event.wait(), 10)
+        await publish(mqtt_port, [value("Odometer", i) for i in range(1, 401)])
+        await wait_for_count(fresh_db, "SELECT count(*) FROM signals", 400)
+        received = [replica.mqtt.state.received for replica in replicas if replica.mqtt is not None]
+        assert sum(received) == 400, "each message went to exactly one replica"
+        assert all(count > 0 for count in received), f"both replicas took a share: {received}"
+    finally:
+        for replica in replicas:
+            await replica.stop()
