@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,6 +48,21 @@ async def query(port: int, document: str, **variables: object) -> dict[str, obje
     body = response.json()
     assert "errors" not in body, body
     return body["data"]  # type: ignore[no-any-return]
+
+
+@asynccontextmanager
+async def subscription(
+    port: int, query: str, variables: dict[str, object] | None = None
+) -> AsyncIterator[websockets.ClientConnection]:
+    """A graphql-transport-ws socket with one subscription started (id "1")."""
+    async with websockets.connect(
+        f"ws://127.0.0.1:{port}/graphql", subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+    ) as socket:
+        await socket.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        payload = {"query": query, "variables": variables or {}}
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        yield socket
 
 
 async def test_latest_signals_and_stream_state(live: tuple[int, TelemetryRuntime]) -> None:
@@ -92,24 +108,10 @@ async def test_stream_state_asleep_after_disconnect(live: tuple[int, TelemetryRu
 async def test_subscription_receives_live_updates(live: tuple[int, TelemetryRuntime]) -> None:
     port, runtime = live
     await feed(runtime, Observation(VIN, "Soc", 40.0, Form.MQTT, datetime.now(UTC)))
-    async with websockets.connect(
-        f"ws://127.0.0.1:{port}/graphql", subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
-    ) as socket:
-        await socket.send(json.dumps({"type": "connection_init"}))
-        assert json.loads(await socket.recv())["type"] == "connection_ack"
-        await socket.send(
-            json.dumps(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    "payload": {
-                        "query": 'subscription($vin: String!) { signals(vin: $vin, names: ["Soc"]) '
-                        "{ vin name value unit afterGap } }",
-                        "variables": {"vin": VIN},
-                    },
-                }
-            )
-        )
+    query = (
+        'subscription($vin: String!) { signals(vin: $vin, names: ["Soc"]) { vin name value unit afterGap } }'
+    )
+    async with subscription(port, query, {"vin": VIN}) as socket:
         await asyncio.sleep(0.2)
         now = datetime.now(UTC)
         await feed(
@@ -132,20 +134,7 @@ async def test_subscription_to_an_unknown_vehicle_is_a_clear_error(
     live: tuple[int, TelemetryRuntime],
 ) -> None:
     port, _ = live
-    async with websockets.connect(
-        f"ws://127.0.0.1:{port}/graphql", subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
-    ) as socket:
-        await socket.send(json.dumps({"type": "connection_init"}))
-        await socket.recv()
-        await socket.send(
-            json.dumps(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    "payload": {"query": 'subscription { signals(vin: "7SAYGDEE1PF999999") { name } }'},
-                }
-            )
-        )
+    async with subscription(port, 'subscription { signals(vin: "7SAYGDEE1PF999999") { name } }') as socket:
         message = json.loads(await asyncio.wait_for(socket.recv(), 5))
     assert message["type"] in ("error", "next")
     errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
@@ -160,22 +149,7 @@ async def test_a_long_subscription_does_not_grow_memory(live: tuple[int, Telemet
     port, runtime = live
     start = datetime.now(UTC)
     await feed(runtime, Observation(VIN, "Soc", 50.0, Form.MQTT, start))  # the vehicle exists
-    async with websockets.connect(
-        f"ws://127.0.0.1:{port}/graphql", subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
-    ) as socket:
-        await socket.send(json.dumps({"type": "connection_init"}))
-        await socket.recv()
-        await socket.send(
-            json.dumps(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    "payload": {
-                        "query": 'subscription { signals(vin: "' + VIN + '") { name value at } }',
-                    },
-                }
-            )
-        )
+    async with subscription(port, 'subscription { signals(vin: "' + VIN + '") { name value at } }') as socket:
         await asyncio.sleep(0.2)
 
         async def deliver(first: int, count: int) -> None:

@@ -6,11 +6,9 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from teslasync.db.engine import Database
@@ -21,14 +19,6 @@ from teslasync.telemetry.pipeline import Batch, Pipeline
 from teslasync.telemetry.sources.replay import replay
 
 VIN = "5YJ3E7EB2NF000777"
-
-
-@pytest.fixture
-async def pipeline(fresh_db: Database) -> AsyncIterator[Pipeline]:
-    pipe = Pipeline(fresh_db, LocalFanout())
-    await pipe.start()
-    yield pipe
-    await pipe.stop()
 
 
 async def latest(db: Database, vin: str) -> dict[str, tuple[float | None, str | None, object]]:

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from teslasync.db.engine import Database
 from teslasync.fleet.vehicle_data import FleetApiVehicleData
-from teslasync.telemetry.fanout import LocalFanout
 from teslasync.telemetry.model import Form, Observation
 from teslasync.telemetry.pipeline import Batch, Pipeline
 from teslasync.telemetry.poller import StaleWatcher
@@ -92,14 +88,6 @@ class FakeFleetApi:
                 Route("/api/1/vehicles/{vin}/vehicle_data", vehicle_data),
             ]
         )
-
-
-@pytest.fixture
-async def pipeline(fresh_db: Database) -> AsyncIterator[Pipeline]:
-    pipe = Pipeline(fresh_db, LocalFanout())
-    await pipe.start()
-    yield pipe
-    await pipe.stop()
 
 
 async def test_stale_online_cars_are_polled_and_sleeping_ones_left_alone(pipeline: Pipeline) -> None:
