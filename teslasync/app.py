@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -14,10 +14,13 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET, UnsetType
 
 from teslasync import __version__
 from teslasync.auth.principal import Principal
-from teslasync.auth.requests import principal_for
+from teslasync.auth.requests import bearer_token, principal_for
+from teslasync.auth.tokens import TokenError, authenticate
 from teslasync.config import Settings
 from teslasync.context import Context
 from teslasync.db.engine import Database
@@ -27,6 +30,7 @@ from teslasync.observability.health import readiness
 from teslasync.schema import Limits, build_schema
 from teslasync.telemetry.runtime import TelemetryRuntime
 
+ACK = cast(UnsetType, UNSET)  # connection_ack without a payload
 KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics"}
 
 
@@ -46,6 +50,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             build_schema(limits),
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             allowed_origins=settings.allowed_origins,
+            max_subscriptions_per_connection=settings.graphql_max_subscriptions_per_connection,
+            keep_alive=True,
+            keep_alive_interval=settings.graphql_keep_alive_s,
         )
         self.settings = settings
         self.db = db
@@ -63,10 +70,34 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         try:
             principal = await principal_for(connection, self.db, self.settings.demo)
         except Unauthenticated as exc:
-            await self._refuse(connection, exc, scope, receive, send)
-            return
+            if isinstance(connection, WebSocket) and bearer_token(connection) is None:
+                # browsers cannot set headers on a WebSocket: the token comes in connection_init instead
+                principal = Principal.nobody()
+            else:
+                await self._refuse(connection, exc, scope, receive, send)
+                return
         scope.setdefault("state", {})["principal"] = principal
         await super().__call__(scope, receive, send)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """graphql-transport-ws / graphql-ws `connection_init`: a socket that was not authenticated by its
+        headers must bring `{"authorization": "Bearer <token>"}` (or `{"token": "<token>"}`) here."""
+        if context.principal.kind != "anonymous" or context.principal.scopes:
+            return ACK
+        params = context.connection_params or {}
+        raw = params.get("authorization") or params.get("Authorization") or params.get("token")
+        token = str(raw).removeprefix("Bearer ").strip() if raw else ""
+        if not token:
+            raise ConnectionRejectionError({"message": "authentication required", "code": "UNAUTHENTICATED"})
+        try:
+            async with self.db.transaction() as session:
+                context.principal = await authenticate(session, token)
+        except TokenError:
+            metrics.AUTH_FAILURES.labels(reason="websocket").inc()
+            raise ConnectionRejectionError(
+                {"message": "invalid or expired token", "code": "UNAUTHENTICATED"}
+            ) from None
+        return ACK
 
     def _wants_ide(self, request: Request) -> bool:
         return (

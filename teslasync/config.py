@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=12, ge=1, le=100)
     graphql_max_aliases: int = Field(default=30, ge=1, le=1000)
     graphql_max_tokens: int = Field(default=4000, ge=100, le=100_000)
+    graphql_max_subscriptions_per_connection: int = Field(default=50, ge=1, le=10_000)
+    graphql_keep_alive_s: float = Field(default=15.0, gt=0)
 
     allowed_vins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     stale_after_s: float = Field(default=300.0, gt=0)

@@ -20,6 +20,7 @@ class Context:
     db: Database
     principal: Principal
     telemetry: TelemetryRuntime | None = None
+    connection_params: dict[str, object] | None = None  # a WebSocket's connection_init payload
     loaders: Loaders = field(init=False)
     _session: AsyncSession | None = None
 
