@@ -105,9 +105,15 @@ class Pipeline:
             self._strategy = await session.run_sync(lambda s: recorded_strategy(s.connection()))
         self._task = asyncio.create_task(self._run(), name="telemetry-writer")
 
-    async def stop(self) -> None:
-        """Write what is queued, then stop."""
-        await self.drain()
+    async def stop(self, grace_s: float = 10.0) -> None:
+        """Write what is queued, then stop. If that takes longer than `grace_s` (the database is down), stop
+        anyway: what was not written was not acknowledged either, so the source delivers it again."""
+        try:
+            await asyncio.wait_for(self.drain(), grace_s)
+        except TimeoutError:
+            log.warning(
+                "stopping with %d telemetry batches unwritten (not acknowledged)", self.queue.qsize() + 1
+            )
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -115,8 +121,8 @@ class Pipeline:
 
     async def submit(self, batch: Batch) -> None:
         """Queue a batch; waits while the queue is full (backpressure)."""
-        self._submitted += 1
         await self.queue.put(batch)
+        self._submitted += 1
         metrics.INGEST_QUEUE_DEPTH.set(self.queue.qsize())
 
     async def drain(self) -> None:

@@ -111,7 +111,7 @@ class TelemetryRuntime:
             task.cancel()
         await asyncio.gather(*self._sources, return_exceptions=True)
         self._sources.clear()
-        await self.pipeline.stop()
+        await self.pipeline.stop(self.settings.shutdown_grace_s)
         await self.fanout.stop()
         if self._fleet is not None:
             await self._fleet.close()

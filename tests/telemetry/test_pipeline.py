@@ -194,3 +194,35 @@ async def test_subscribers_get_stored_values(pipeline: Pipeline) -> None:
     delivery = await asyncio.wait_for(task, 5)
     assert [(u.name, u.value, u.unit) for u in delivery.updates] == [("Soc", 42.0, "%")]
     await stream.aclose()
+
+
+async def test_stop_gives_up_when_the_database_is_gone(tmp_path: Path) -> None:
+    """A stop while PostgreSQL is down must not hang: unwritten batches were never acknowledged."""
+    from teslasync.config import StorageMode
+    from teslasync.db import migrate
+    from teslasync.db.embedded import EmbeddedPostgres
+    from teslasync.db.engine import make_engine
+
+    server = EmbeddedPostgres(tmp_path / "pg", port=55466)
+    server.start()
+    db = Database.from_engine(make_engine(server.url(), connect_timeout_s=1))
+    try:
+        await migrate.upgrade(db.engine, StorageMode.PLAIN)
+        pipe = Pipeline(db, LocalFanout())
+        await pipe.start()
+        server.stop()
+        acked: list[bool] = []
+        await pipe.submit(
+            Batch(
+                "mqtt",
+                [Observation(VIN, "Soc", 1.0, Form.MQTT, datetime.now(UTC))],
+                ack=lambda: acked.append(True),
+            )
+        )
+        started = asyncio.get_running_loop().time()
+        await pipe.stop(grace_s=1.0)
+        assert asyncio.get_running_loop().time() - started < 5
+        assert acked == []
+    finally:
+        await db.dispose()
+        server.stop()
