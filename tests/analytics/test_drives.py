@@ -12,24 +12,11 @@ import pytest
 from teslasync.analytics.drives import detect_drives
 from teslasync.analytics.samples import Sample
 from teslasync.telemetry.model import Form, Observation
-from teslasync.telemetry.normalise import normalise, render
-from teslasync.telemetry.records import parse_record_line
+from teslasync.telemetry.normalise import normalise
 from teslasync.telemetry.sources.simulator import SimulatedCar
+from tests.analytics.helpers import sample, samples_from
 
 MI = 1.609344
-
-
-def samples_from(path: Path) -> list[Sample]:
-    samples: list[Sample] = []
-    for line in path.read_text().splitlines():
-        if not line.strip():
-            continue
-        for observation in parse_record_line(line).observations:
-            signal = normalise(observation)
-            samples.append(
-                Sample(signal.ts, signal.field, render(signal.field, signal.num, signal.txt, signal.doc))
-            )
-    return sorted(samples, key=lambda s: s.ts)
 
 
 def test_the_driving_fixture_gives_one_drive_from_d_to_p(fixtures_dir: Path) -> None:
@@ -128,10 +115,7 @@ def simulated(seconds: float) -> list[Sample]:
     samples: list[Sample] = []
     for _ in range(int(seconds)):
         for field, value in car.step(1.0):
-            signal = normalise(Observation(car.vin, field, value, Form.MQTT, car.now))
-            samples.append(
-                Sample(signal.ts, signal.field, render(signal.field, signal.num, signal.txt, signal.doc))
-            )
+            samples.append(sample(normalise(Observation(car.vin, field, value, Form.MQTT, car.now))))
     return samples
 
 

@@ -465,19 +465,19 @@ class SimulatedCar:
             session.status, session.legacy = "Stopped", "Idle"  # unplugged before the limit
         if session.kind is Phase.AC_CHARGING:
             self._ac_power(session, dt)
-            self._ac_in_kwh += session.power_kw * dt / 3600
+            self._ac_in_kwh += session.power_kw * dt / 3600  # charger side
         else:
             self._dc_power(session, dt)
-            self._dc_in_kwh += session.power_kw * dt / 3600
         self._pack_kw = session.power_kw * session.efficiency
+        # DCChargingEnergyIn is measured at the battery, in AC and DC sessions alike (as Tesla documents)
+        self._dc_in_kwh += self._pack_kw * dt / 3600
         self._usable_kwh = min(USABLE_KWH, self._usable_kwh + self._pack_kw * dt / 3600)
 
     def _plug_in(self) -> _Session:
         session = _Session(self.phase, volts=230.0 if self.phase is Phase.AC_CHARGING else 0.0)
-        if session.kind is Phase.AC_CHARGING:
-            self._ac_in_kwh = 0.0
-        else:
-            self._dc_in_kwh = 0.0
+        # the car restarts its session counters when a charge cable is connected
+        self._ac_in_kwh = 0.0
+        self._dc_in_kwh = 0.0
         self._session = session
         return session
 
