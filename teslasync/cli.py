@@ -219,6 +219,43 @@ def simulate(
     typer.echo(f"published {published} messages for {vehicles} vehicles")
 
 
+@app.command()
+def recompute(
+    vin: Annotated[str, typer.Option("--vin", help="The vehicle.")],
+    since: Annotated[
+        str | None, typer.Option(help="Rebuild from this ISO 8601 time on (default: all).")
+    ] = None,
+) -> None:
+    """Rebuild a vehicle's drives and charging sessions from its stored signals (idempotent)."""
+    from datetime import UTC, datetime
+
+    from teslasync.errors import NotFound
+    from teslasync.jobs.recompute import RecomputeResult
+    from teslasync.jobs.recompute import recompute as run_recompute
+    from teslasync.server import prepare_database
+
+    start: datetime | None = None
+    if since is not None:
+        try:
+            start = datetime.fromisoformat(since.replace("Z", "+00:00"))
+        except ValueError:
+            raise fail(f"--since: not an ISO 8601 time: {since!r}", 2) from None
+        start = start if start.tzinfo else start.replace(tzinfo=UTC)
+
+    async def work(settings: Settings, url: str) -> RecomputeResult:
+        db = await prepare_database(settings, url)
+        try:
+            return await run_recompute(db, vin.strip().upper(), start)
+        finally:
+            await db.dispose()
+
+    try:
+        result = run_with_db(settings_or_exit(), work)
+    except NotFound as exc:
+        raise fail(exc.message) from None
+    typer.echo(f"rebuilt {result.drives} drives and {result.charging_sessions} charging sessions")
+
+
 @token_app.command("create")
 def token_create(
     name: Annotated[str, typer.Option("--name", help="What the token is for.")],

@@ -15,6 +15,8 @@ from teslasync.config import Settings, StorageMode
 from teslasync.db import migrate
 from teslasync.db.embedded import EmbeddedPostgres
 from teslasync.db.engine import Database, make_engine
+from teslasync.telemetry.fanout import LocalFanout
+from teslasync.telemetry.pipeline import Pipeline
 from tests.services import mosquitto, redis_server
 
 TEST_DATABASE = "teslasync_test"
@@ -84,6 +86,15 @@ async def fresh_db(postgres: EmbeddedPostgres, template_url: str) -> AsyncIterat
         yield database
     finally:
         await database.dispose()
+
+
+@pytest.fixture
+async def pipeline(fresh_db: Database) -> AsyncIterator[Pipeline]:
+    """A running pipeline on a database of its own, with in-process fan-out."""
+    pipe = Pipeline(fresh_db, LocalFanout())
+    await pipe.start()
+    yield pipe
+    await pipe.stop()
 
 
 @pytest.fixture(scope="session")

@@ -172,3 +172,16 @@ def test_simulate_needs_a_broker(tmp_path: Path) -> None:
     assert (
         _one_line_failure(result.stderr) == "teslasync: no broker: pass --mqtt-url or set TESLASYNC_MQTT_URL"
     )
+
+
+def test_recompute_command(tmp_path: Path, cli_database: str, fixtures_dir: Path) -> None:
+    env = {"TESLASYNC_DATABASE_URL": cli_database}
+    assert run_cli("replay", str(fixtures_dir / "DrivingByGear.txt"), cwd=tmp_path, **env).returncode == 0
+    result = run_cli("recompute", "--vin", "5yj3e7ea3lf700000", cwd=tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "rebuilt 1 drives and 0 charging sessions"
+    unknown = run_cli("recompute", "--vin", "5YJ3E7EB2NF999999", cwd=tmp_path, **env)
+    assert unknown.returncode == 1
+    assert _one_line_failure(unknown.stderr) == "teslasync: no vehicle 5YJ3E7EB2NF999999"
+    bad = run_cli("recompute", "--vin", "5YJ3E7EA3LF700000", "--since", "yesterday", cwd=tmp_path, **env)
+    assert bad.returncode == 2

@@ -152,3 +152,53 @@ class VehicleStream(Base):
     last_data_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     connectivity: Mapped[str | None] = mapped_column(Text)
     connectivity_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DriveRow(Base):
+    """A derived drive; rebuilt from signals by recompute (unique per vehicle and start)."""
+
+    __tablename__ = "drives"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("vehicles.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Double)
+    longitude: Mapped[float | None] = mapped_column(Double)
+    end_latitude: Mapped[float | None] = mapped_column(Double)
+    end_longitude: Mapped[float | None] = mapped_column(Double)
+    start_odometer_km: Mapped[float | None] = mapped_column(Double)
+    end_odometer_km: Mapped[float | None] = mapped_column(Double)
+    distance_km: Mapped[float] = mapped_column(Double)
+    max_speed_kmh: Mapped[float | None] = mapped_column(Double)
+    start_battery_level: Mapped[float | None] = mapped_column(Double)
+    end_battery_level: Mapped[float | None] = mapped_column(Double)
+    start_rated_range_km: Mapped[float | None] = mapped_column(Double)
+    end_rated_range_km: Mapped[float | None] = mapped_column(Double)
+    energy_used_kwh: Mapped[float | None] = mapped_column(Double)
+    outside_temp_avg_c: Mapped[float | None] = mapped_column(Double)
+    track: Mapped[object] = mapped_column(JSONB)
+
+
+class ChargingSessionRow(Base):
+    """A derived charging session; `ended_at` is null while it is still charging."""
+
+    __tablename__ = "charging_sessions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("vehicles.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    charger_type: Mapped[str] = mapped_column(Text)
+    fast_charger_type: Mapped[str | None] = mapped_column(Text)
+    energy_added_kwh: Mapped[float | None] = mapped_column(Double)
+    energy_from_wall_kwh: Mapped[float | None] = mapped_column(Double)
+    max_power_kw: Mapped[float | None] = mapped_column(Double)
+    start_battery_level: Mapped[float | None] = mapped_column(Double)
+    end_battery_level: Mapped[float | None] = mapped_column(Double)
+    start_rated_range_km: Mapped[float | None] = mapped_column(Double)
+    end_rated_range_km: Mapped[float | None] = mapped_column(Double)
+    latitude: Mapped[float | None] = mapped_column(Double)
+    longitude: Mapped[float | None] = mapped_column(Double)
+    curve: Mapped[object] = mapped_column(JSONB)
