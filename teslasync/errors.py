@@ -26,6 +26,12 @@ class NotFound(TeslaSyncError):
     code = "NOT_FOUND"
 
 
+class InternalError(TeslaSyncError):
+    """Something on our side failed; the details are in the log under the request id in the message."""
+
+    code = "INTERNAL"
+
+
 def require_scope(principal: Principal, scope: Scope) -> None:
     if not principal.can(scope):
         raise Forbidden(f"this needs the '{scope.value}' scope")

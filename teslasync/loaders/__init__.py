@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from teslasync.db.models import ChargingSessionRow, DriveRow
+from teslasync.loaders.derived import page_loader
 from teslasync.loaders.signals import latest_signals_loader, streams_loader
 from teslasync.loaders.vehicles import vehicle_by_vin_loader
 
@@ -29,3 +31,5 @@ class Loaders:
         self.vehicle_by_vin: DataLoader[str, Vehicle | None] = vehicle_by_vin_loader(session)
         self.latest_signals: DataLoader[int, list[LatestRow]] = latest_signals_loader(session)
         self.streams: DataLoader[int, list[VehicleStream]] = streams_loader(session)
+        self.drive_pages = page_loader(session, DriveRow)
+        self.charging_pages = page_loader(session, ChargingSessionRow)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
 
 from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from teslasync.errors import TeslaSyncError
+from teslasync.errors import InternalError, TeslaSyncError
 from teslasync.observability.metrics import GRAPHQL_OPERATIONS
 
 log = logging.getLogger("teslasync.graphql")
@@ -36,17 +38,31 @@ class UnitOfWork(SchemaExtension):
             failed = bool(result is not None and getattr(result, "errors", None))
         finally:
             try:
-                if failed:
-                    await session.rollback()
-                else:
-                    await session.commit()
+                await self._finish(session, failed)
             finally:
-                await session.close()
                 context._session = None
             operation = self.execution_context.operation_type
             GRAPHQL_OPERATIONS.labels(
                 type=operation.value if operation else "unknown", outcome="error" if failed else "ok"
             ).inc()
+
+    @staticmethod
+    async def _finish(session: AsyncSession, failed: bool) -> None:
+        """Commit or roll back, then close. A broken connection is logged with a request id; the client
+        learns only that the operation failed (a failed commit must not look like success)."""
+        try:
+            if failed:
+                await session.rollback()
+            else:
+                await session.commit()
+        except Exception as exc:
+            request_id = uuid.uuid4().hex[:12]
+            log.error("internal error %s ending a transaction", request_id, exc_info=exc)
+            if not failed:
+                raise InternalError(f"internal error (request id {request_id})") from None
+        finally:
+            with contextlib.suppress(Exception):
+                await session.close()
 
 
 def _with(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:

@@ -1,13 +1,21 @@
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 
 import strawberry
 
 from teslasync.db import models
+from teslasync.resolvers import derived as derived_resolvers
 from teslasync.resolvers import signals as signal_resolvers
 from teslasync.resolvers import vehicles as resolvers
 from teslasync.schema.context import Info
+from teslasync.schema.derived import (
+    ChargingSessionConnection,
+    DriveConnection,
+    charging_connection,
+    drive_connection,
+)
 from teslasync.schema.signals import Signal, StreamState
 
 
@@ -42,6 +50,31 @@ class Vehicle:
     async def signals(self, info: Info, names: list[str] | None = None) -> list[Signal]:
         rows = await signal_resolvers.latest_signals(info.context, self.id_, names)
         return [Signal.from_row(row) for row in rows]
+
+    @strawberry.field(description="Drives, newest first (at most 100 a page).")
+    async def drives(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> DriveConnection:
+        wanted = derived_resolvers.page(first, after, since, until)
+        return drive_connection(await derived_resolvers.drives(info.context, self.id_, wanted), first)
+
+    @strawberry.field(description="Charging sessions, newest first (at most 100 a page).")
+    async def charging_sessions(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> ChargingSessionConnection:
+        wanted = derived_resolvers.page(first, after, since, until)
+        rows = await derived_resolvers.charging_sessions(info.context, self.id_, wanted)
+        return charging_connection(rows, first)
 
     @strawberry.field(description="How fresh this vehicle's telemetry stream is.")
     async def stream_state(self, info: Info) -> StreamState:

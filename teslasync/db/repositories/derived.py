@@ -4,10 +4,14 @@ from a point in time on, so that recomputing gives the same rows however often i
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import BigInteger, cast, delete, func, select, text, true, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from teslasync.db.models import ChargingSessionRow, DriveRow
 
@@ -72,3 +76,44 @@ async def charging_sessions_for(session: AsyncSession, vehicle_id: int) -> Seque
         .order_by(ChargingSessionRow.started_at)
     )
     return (await session.scalars(query)).all()
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A keyset page: newest first, after the (started_at, id) of the cursor."""
+
+    first: int
+    after: tuple[datetime, int] | None
+    since: datetime | None
+    until: datetime | None
+
+
+async def pages_for(
+    session: AsyncSession,
+    model: type[DriveRow] | type[ChargingSessionRow],
+    vehicle_ids: Sequence[int],
+    page: Page,
+) -> dict[int, list[Any]]:
+    """One page per vehicle in one statement (a lateral join), with one row more than asked for, so that the
+    caller knows whether there is a next page. No OFFSET: the cursor is the last row's (started_at, id)."""
+    ids = func.unnest(cast(list(vehicle_ids), ARRAY(BigInteger))).table_valued("id").render_derived(name="v")
+    conditions = [model.vehicle_id == ids.c.id]
+    if page.since is not None:
+        conditions.append(model.started_at >= page.since)
+    if page.until is not None:
+        conditions.append(model.started_at < page.until)
+    if page.after is not None:
+        conditions.append(tuple_(model.started_at, model.id) < tuple_(*page.after))
+    rows_of_vehicle = (
+        select(model)
+        .where(*conditions)
+        .order_by(model.started_at.desc(), model.id.desc())
+        .limit(page.first + 1)
+        .lateral("t")
+    )
+    statement = select(aliased(model, rows_of_vehicle)).select_from(ids).join(rows_of_vehicle, true())
+    grouped: dict[int, list[Any]] = {vehicle_id: [] for vehicle_id in vehicle_ids}
+    rows: Sequence[Any] = (await session.scalars(statement)).all()
+    for row in rows:
+        grouped[row.vehicle_id].append(row)
+    return grouped

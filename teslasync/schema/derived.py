@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from teslasync.db.models import ChargingSessionRow, DriveRow
+from teslasync.resolvers.derived import encode_cursor
+
+
+@strawberry.type(description="A point of a drive's GPS track.")
+class TrackPoint:
+    at: datetime = strawberry.field(description="When (UTC).")
+    latitude: float = strawberry.field(description="Degrees north.")
+    longitude: float = strawberry.field(description="Degrees east.")
+
+
+@strawberry.type(description="A drive, from the gear leaving P to P (see docs/analytics.md).")
+class Drive:
+    id: strawberry.ID = strawberry.field(description="Stable while the drive is not recomputed.")
+    started_at: datetime = strawberry.field(description="When the gear left P (UTC).")
+    ended_at: datetime | None = strawberry.field(description="When the car was put in P (UTC).")
+    distance_km: float = strawberry.field(description="Odometer distance, km.")
+    duration_seconds: float | None = strawberry.field(description="Duration, s.")
+    start_battery_level: float | None = strawberry.field(description="Battery level at the start, %.")
+    end_battery_level: float | None = strawberry.field(description="Battery level at the end, %.")
+    energy_used_kwh: float | None = strawberry.field(description="Energy used, kWh (null when unknown).")
+    max_speed_kmh: float | None = strawberry.field(description="Highest speed, km/h.")
+    track: list[TrackPoint] = strawberry.field(description="The GPS track.")
+
+    @classmethod
+    def from_row(cls, row: DriveRow) -> Drive:
+        track: list[Any] = row.track if isinstance(row.track, list) else []
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            distance_km=row.distance_km,
+            duration_seconds=(row.ended_at - row.started_at).total_seconds() if row.ended_at else None,
+            start_battery_level=row.start_battery_level,
+            end_battery_level=row.end_battery_level,
+            energy_used_kwh=row.energy_used_kwh,
+            max_speed_kmh=row.max_speed_kmh,
+            track=[TrackPoint(at=datetime.fromisoformat(p[0]), latitude=p[1], longitude=p[2]) for p in track],
+        )
+
+
+@strawberry.enum(description="AC (on-board charger) or DC (fast charger).")
+class ChargerType(Enum):
+    AC = "AC"
+    DC = "DC"
+
+
+@strawberry.type(description="A point of a charging curve.")
+class CurvePoint:
+    at: datetime = strawberry.field(description="When (UTC).")
+    battery_level: float | None = strawberry.field(description="Battery level, %.")
+    power_kw: float = strawberry.field(description="Charging power, kW.")
+
+
+@strawberry.type(description="A charging session (see docs/analytics.md).")
+class ChargingSession:
+    id: strawberry.ID = strawberry.field(description="Stable while the session is not recomputed.")
+    started_at: datetime = strawberry.field(description="When charging started (UTC).")
+    ended_at: datetime | None = strawberry.field(description="When it ended; null while still charging.")
+    energy_added_kwh: float | None = strawberry.field(description="Energy into the battery, kWh.")
+    energy_from_wall_kwh: float | None = strawberry.field(description="Energy drawn by the AC charger, kWh.")
+    charger_type: ChargerType = strawberry.field(description="AC or DC.")
+    max_power_kw: float | None = strawberry.field(description="Highest charging power, kW.")
+    start_battery_level: float | None = strawberry.field(description="Battery level at the start, %.")
+    end_battery_level: float | None = strawberry.field(description="Battery level at the end, %.")
+    curve: list[CurvePoint] = strawberry.field(description="Power over battery level.")
+
+    @classmethod
+    def from_row(cls, row: ChargingSessionRow) -> ChargingSession:
+        curve: list[Any] = row.curve if isinstance(row.curve, list) else []
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            energy_added_kwh=row.energy_added_kwh,
+            energy_from_wall_kwh=row.energy_from_wall_kwh,
+            charger_type=ChargerType(row.charger_type),
+            max_power_kw=row.max_power_kw,
+            start_battery_level=row.start_battery_level,
+            end_battery_level=row.end_battery_level,
+            curve=[
+                CurvePoint(at=datetime.fromisoformat(p[0]), battery_level=p[1], power_kw=p[2]) for p in curve
+            ],
+        )
+
+
+@strawberry.type(description="Where a page stands in its list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="Whether `after: endCursor` gives more.")
+    end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
+
+
+@strawberry.type(description="A drive and its cursor.")
+class DriveEdge:
+    cursor: str = strawberry.field(description="Opaque position of this drive.")
+    node: Drive = strawberry.field(description="The drive.")
+
+
+@strawberry.type(description="A page of drives, newest first.")
+class DriveConnection:
+    edges: list[DriveEdge] = strawberry.field(description="The drives of this page.")
+    page_info: PageInfo = strawberry.field(description="Paging state.")
+
+
+@strawberry.type(description="A charging session and its cursor.")
+class ChargingSessionEdge:
+    cursor: str = strawberry.field(description="Opaque position of this session.")
+    node: ChargingSession = strawberry.field(description="The session.")
+
+
+@strawberry.type(description="A page of charging sessions, newest first.")
+class ChargingSessionConnection:
+    edges: list[ChargingSessionEdge] = strawberry.field(description="The sessions of this page.")
+    page_info: PageInfo = strawberry.field(description="Paging state.")
+
+
+def drive_connection(rows: list[DriveRow], first: int) -> DriveConnection:
+    edges = [
+        DriveEdge(cursor=encode_cursor(r.started_at, r.id), node=Drive.from_row(r)) for r in rows[:first]
+    ]
+    return DriveConnection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None),
+    )
+
+
+def charging_connection(rows: list[ChargingSessionRow], first: int) -> ChargingSessionConnection:
+    edges = [
+        ChargingSessionEdge(cursor=encode_cursor(r.started_at, r.id), node=ChargingSession.from_row(r))
+        for r in rows[:first]
+    ]
+    return ChargingSessionConnection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None),
+    )

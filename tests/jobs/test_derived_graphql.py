@@ -1,0 +1,110 @@
+"""Derived drives and charging sessions through GraphQL: pages, cursors, the page cap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from teslasync.db.engine import Database
+from teslasync.jobs.recompute import recompute
+from teslasync.telemetry.pipeline import Pipeline
+from teslasync.telemetry.sources.replay import replay
+from tests.conftest import client_for, make_settings
+
+VIN = "5YJ3E7EA3LF700000"
+QUERY = """
+query($vin: String!, $first: Int!, $after: String) {
+  vehicle(vin: $vin) {
+    drives(first: $first, after: $after) {
+      edges { cursor node { startedAt endedAt distanceKm maxSpeedKmh durationSeconds track { latitude } } }
+      pageInfo { hasNextPage endCursor }
+    }
+    chargingSessions(first: 5) { edges { node { chargerType energyAddedKwh maxPowerKw endedAt curve { powerKw } } } }
+  }
+}
+"""
+
+
+async def test_drives_and_sessions_pages(tmp_path: Path, pipeline: Pipeline, fixtures_dir: Path) -> None:
+    await replay(pipeline, [fixtures_dir / "DCCharging1.txt", fixtures_dir / "DrivingByGear.txt"])
+    await recompute(pipeline.db, VIN)
+    async with client_for(make_settings(tmp_path, demo=True), pipeline.db) as client:
+        first = (
+            await client.post("/graphql", json={"query": QUERY, "variables": {"vin": VIN, "first": 1}})
+        ).json()
+        assert "errors" not in first, first
+        vehicle = first["data"]["vehicle"]
+        [edge] = vehicle["drives"]["edges"]
+        assert round(edge["node"]["distanceKm"], 3) == 2.987
+        assert edge["node"]["durationSeconds"] == 312.0 or abs(edge["node"]["durationSeconds"] - 312) < 1
+        assert len(edge["node"]["track"]) >= 6
+        assert vehicle["drives"]["pageInfo"] == {"hasNextPage": False, "endCursor": edge["cursor"]}
+        [charge] = vehicle["chargingSessions"]["edges"]
+        assert charge["node"]["chargerType"] == "DC"
+        assert round(charge["node"]["energyAddedKwh"], 2) == 36.26
+        assert len(charge["node"]["curve"]) == 32
+
+        after = await client.post(
+            "/graphql", json={"query": QUERY, "variables": {"vin": VIN, "first": 1, "after": edge["cursor"]}}
+        )
+        assert after.json()["data"]["vehicle"]["drives"]["edges"] == []
+
+        too_many = await client.post(
+            "/graphql", json={"query": QUERY, "variables": {"vin": VIN, "first": 101}}
+        )
+        assert too_many.json()["errors"][0]["extensions"]["code"] == "BAD_PAGE"
+        bad_cursor = await client.post(
+            "/graphql", json={"query": QUERY, "variables": {"vin": VIN, "first": 1, "after": "bm9wZQ=="}}
+        )
+        assert bad_cursor.json()["errors"][0]["extensions"]["code"] == "BAD_PAGE"
+
+
+async def test_statements_do_not_grow_with_the_number_of_vehicles(tmp_path: Path, fresh_db: Database) -> None:
+    """`{ vehicles { drives ... chargingSessions ... signals streamState } }` runs as many SQL statements for
+    one vehicle as for a hundred: every relation is loaded in batches."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import event
+
+    from teslasync.db.models import DriveRow
+    from teslasync.db.repositories.vehicles import ensure_vehicle
+
+    query = (
+        "{ vehicles { vin streamState signals { name } drives(first: 2) { edges { node { id } } } "
+        "chargingSessions(first: 2) { edges { node { id } } } } }"
+    )
+
+    async def statements_for(added: range) -> int:
+        async with fresh_db.transaction() as session:
+            for i in added:
+                vehicle = await ensure_vehicle(session, f"5YJ3E7EB2NF{i:06d}")
+                for day in range(3):
+                    start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=day, minutes=i)
+                    session.add(
+                        DriveRow(
+                            vehicle_id=vehicle.id,
+                            started_at=start,
+                            ended_at=start + timedelta(minutes=10),
+                            closed_by="park",
+                            distance_km=1.0,
+                            track=[],
+                        )
+                    )
+        seen: list[str] = []
+
+        def count_statement(*args: object) -> None:
+            seen.append(str(args[2]))
+
+        event.listen(fresh_db.engine.sync_engine, "before_cursor_execute", count_statement)
+        try:
+            async with client_for(make_settings(tmp_path, demo=True), fresh_db) as client:
+                body = (await client.post("/graphql", json={"query": query})).json()
+        finally:
+            event.remove(fresh_db.engine.sync_engine, "before_cursor_execute", count_statement)
+        assert "errors" not in body, body
+        assert all(len(v["drives"]["edges"]) == 2 for v in body["data"]["vehicles"])
+        assert len(body["data"]["vehicles"]) == added.stop
+        return len(seen)
+
+    one = await statements_for(range(1))
+    hundred = await statements_for(range(1, 100))  # 100 vehicles in the database now
+    assert one == hundred
