@@ -122,14 +122,16 @@ class ChargingSessionConnection:
     page_info: PageInfo = strawberry.field(description="Paging state.")
 
 
+def _page_info(more: bool, edges: list[DriveEdge] | list[ChargingSessionEdge]) -> PageInfo:
+    """Rows were fetched one beyond the page, so `more` says whether a next page exists."""
+    return PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
+
+
 def drive_connection(rows: list[DriveRow], first: int) -> DriveConnection:
     edges = [
         DriveEdge(cursor=encode_cursor(r.started_at, r.id), node=Drive.from_row(r)) for r in rows[:first]
     ]
-    return DriveConnection(
-        edges=edges,
-        page_info=PageInfo(has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None),
-    )
+    return DriveConnection(edges=edges, page_info=_page_info(len(rows) > first, edges))
 
 
 def charging_connection(rows: list[ChargingSessionRow], first: int) -> ChargingSessionConnection:
@@ -137,7 +139,4 @@ def charging_connection(rows: list[ChargingSessionRow], first: int) -> ChargingS
         ChargingSessionEdge(cursor=encode_cursor(r.started_at, r.id), node=ChargingSession.from_row(r))
         for r in rows[:first]
     ]
-    return ChargingSessionConnection(
-        edges=edges,
-        page_info=PageInfo(has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None),
-    )
+    return ChargingSessionConnection(edges=edges, page_info=_page_info(len(rows) > first, edges))

@@ -84,10 +84,6 @@ class LocalFanout:
     def __init__(self) -> None:
         self._boxes: dict[str, set[Mailbox]] = defaultdict(set)
 
-    @property
-    def subscriber_count(self) -> int:
-        return sum(len(boxes) for boxes in self._boxes.values())
-
     def deliver(self, vin: str, updates: Iterable[SignalUpdate]) -> None:
         boxes = self._boxes.get(vin)
         if not boxes:

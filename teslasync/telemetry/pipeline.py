@@ -324,11 +324,6 @@ class Pipeline:
             )
         return updates
 
-    def forget_vehicles(self) -> None:
-        """Drop cached vehicle ids (tests roll back the rows they point to)."""
-        self._vehicle_ids.clear()
-        self._names.clear()
-
 
 def _first_line(exc: DBAPIError) -> str:
     return str(exc.orig or exc).strip().splitlines()[0][:300]

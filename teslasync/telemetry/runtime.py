@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -24,8 +23,6 @@ if TYPE_CHECKING:
     from teslasync.telemetry.sources.redis_records import RedisRecordSource
 
 log = logging.getLogger("teslasync.telemetry")
-
-SourceFactory = Callable[["TelemetryRuntime"], Coroutine[object, object, None]]
 
 
 class TelemetryRuntime:
@@ -68,9 +65,6 @@ class TelemetryRuntime:
         except (RedisError, OSError) as exc:
             metrics.L2_FAILURES.inc()
             log.warning("latest-value cache write failed (%s)", type(exc).__name__)
-
-    def add_source(self, name: str, run: SourceFactory) -> None:
-        self._sources.append(asyncio.create_task(run(self), name=f"telemetry-source-{name}"))
 
     async def start(self) -> None:
         await self.fanout.start()

@@ -61,23 +61,6 @@ async def replace_since(
     await session.flush()
 
 
-async def drives_for(session: AsyncSession, vehicle_id: int) -> Sequence[DriveRow]:
-    return (
-        await session.scalars(
-            select(DriveRow).where(DriveRow.vehicle_id == vehicle_id).order_by(DriveRow.started_at)
-        )
-    ).all()
-
-
-async def charging_sessions_for(session: AsyncSession, vehicle_id: int) -> Sequence[ChargingSessionRow]:
-    query = (
-        select(ChargingSessionRow)
-        .where(ChargingSessionRow.vehicle_id == vehicle_id)
-        .order_by(ChargingSessionRow.started_at)
-    )
-    return (await session.scalars(query)).all()
-
-
 @dataclass(frozen=True, slots=True)
 class Page:
     """A keyset page: newest first, after the (started_at, id) of the cursor."""

@@ -55,10 +55,6 @@ async def write_dead_letters(session: AsyncSession, letters: Sequence[DeadLetter
         await session.flush()
 
 
-async def recent_dead_letters(session: AsyncSession, limit: int = 100) -> Sequence[DeadLetterRow]:
-    return (await session.scalars(select(DeadLetterRow).order_by(DeadLetterRow.id.desc()).limit(limit))).all()
-
-
 async def write_events(session: AsyncSession, events: Sequence[EventWrite]) -> None:
     if not events:
         return

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 from collections import deque
@@ -254,8 +253,3 @@ class _Client(aiomqtt.Client):
             finally:
                 arrived.cancel()  # waiting on an Event holds no message: cancelling it loses nothing
         return [self._buffer.popleft() for _ in range(min(limit, len(self._buffer)))]
-
-
-async def run_bridge(bridge: MqttBridge) -> None:
-    with contextlib.suppress(asyncio.CancelledError):
-        await bridge.run()
