@@ -131,6 +131,7 @@ def replay(
     """Feed recorded telemetry through the same pipeline as live data (log prefixes are accepted)."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
+    from teslasync.jobs.derivation import attach_derivation
     from teslasync.server import prepare_database
     from teslasync.telemetry.runtime import TelemetryRuntime
     from teslasync.telemetry.sources.replay import Speed
@@ -145,6 +146,7 @@ def replay(
     async def work(settings: Settings, url: str) -> tuple[int, int, int]:
         db = await prepare_database(settings, url)
         runtime = TelemetryRuntime(settings, db)
+        attach_derivation(runtime)
         await runtime.start()
         try:
             total = sum(path.stat().st_size for path in files)
@@ -226,7 +228,7 @@ def recompute(
         str | None, typer.Option(help="Rebuild from this ISO 8601 time on (default: all).")
     ] = None,
 ) -> None:
-    """Rebuild a vehicle's drives and charging sessions from its stored signals (idempotent)."""
+    """Rebuild a vehicle's drives, charging sessions and states from its stored signals (idempotent)."""
     from datetime import UTC, datetime
 
     from teslasync.errors import NotFound
@@ -253,7 +255,10 @@ def recompute(
         result = run_with_db(settings_or_exit(), work)
     except NotFound as exc:
         raise fail(exc.message) from None
-    typer.echo(f"rebuilt {result.drives} drives and {result.charging_sessions} charging sessions")
+    typer.echo(
+        f"rebuilt {result.drives} drives, {result.charging_sessions} charging sessions "
+        f"and {result.states} state spans"
+    )
 
 
 @token_app.command("create")

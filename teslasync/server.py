@@ -128,12 +128,15 @@ def banner(settings: Settings, started: float) -> str:
 async def _serve(settings: Settings, sock: socket.socket, url: str, started: float) -> None:
     from teslasync.app import create_app
     from teslasync.demo import seed_demo
+    from teslasync.jobs.derivation import attach_derivation
     from teslasync.telemetry.runtime import TelemetryRuntime
 
     db = await prepare_database(settings, url)
     if settings.demo:
         await seed_demo(db)
-    app = create_app(settings, db, telemetry=TelemetryRuntime(settings, db))
+    telemetry = TelemetryRuntime(settings, db)
+    attach_derivation(telemetry)
+    app = create_app(settings, db, telemetry=telemetry)
     config = uvicorn.Config(
         app,
         log_config=None,

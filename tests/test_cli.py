@@ -179,7 +179,7 @@ def test_recompute_command(tmp_path: Path, cli_database: str, fixtures_dir: Path
     assert run_cli("replay", str(fixtures_dir / "DrivingByGear.txt"), cwd=tmp_path, **env).returncode == 0
     result = run_cli("recompute", "--vin", "5yj3e7ea3lf700000", cwd=tmp_path, **env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "rebuilt 1 drives and 0 charging sessions"
+    assert result.stdout.strip() == "rebuilt 1 drives, 0 charging sessions and 3 state spans"
     unknown = run_cli("recompute", "--vin", "5YJ3E7EB2NF999999", cwd=tmp_path, **env)
     assert unknown.returncode == 1
     assert _one_line_failure(unknown.stderr) == "teslasync: no vehicle 5YJ3E7EB2NF999999"

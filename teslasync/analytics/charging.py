@@ -128,6 +128,16 @@ class ChargingDetector:
             return self._close()
         return []
 
+    def charging_now(self) -> bool:
+        """A session is open and energy is known to flow (for a legacy car: the pack current says so)."""
+        session = self._open
+        if session is None or session.ending_at is not None:
+            return False
+        return self.typed or self._flowed(session)
+
+    def open_since(self) -> datetime | None:
+        return self._open.started_at if self._open is not None else None
+
     def ongoing(self) -> ChargingSession | None:
         """The session still charging when the data ends, as it stands."""
         session = self._open
@@ -179,20 +189,24 @@ class ChargingDetector:
         result = self._session(session, ended_at=session.ending_at, end=session.at_end)
         return [result] if result is not None else []
 
+    @staticmethod
+    def _flowed(session: _Open) -> bool:
+        if session.pack_current_seen:
+            return session.pack_charged
+        added = session.counters["DCChargingEnergyIn"].total
+        from_wall = session.counters["ACChargingEnergyIn"].total
+        return (
+            session.ac_power_seen
+            or from_wall >= MIN_ENERGY_KWH
+            or (session.dc and (added >= MIN_ENERGY_KWH or (session.max_power or 0) > 0))
+        )
+
     def _session(
         self, session: _Open, ended_at: datetime | None, end: dict[str, Any]
     ) -> ChargingSession | None:
         added = session.counters["DCChargingEnergyIn"].total
         from_wall = session.counters["ACChargingEnergyIn"].total
-        if session.pack_current_seen:
-            flowed = session.pack_charged
-        else:
-            flowed = (
-                session.ac_power_seen
-                or from_wall >= MIN_ENERGY_KWH
-                or (session.dc and (added >= MIN_ENERGY_KWH or (session.max_power or 0) > 0))
-            )
-        if not self.typed and not flowed:
+        if not self.typed and not self._flowed(session):
             return None  # plugged in (or preconditioning) without charging
         seen_dc_counter = session.counters["DCChargingEnergyIn"].last is not None
         seen_ac_counter = session.counters["ACChargingEnergyIn"].last is not None

@@ -99,6 +99,7 @@ class DriveDetector:
         self.latest: dict[str, Any] = {}
         self.has_gear = False
         self._open: _Open | None = None
+        self.last_closed_at: datetime | None = None  # the end of the last drive closed, kept or not
 
     def feed(self, sample: Sample) -> list[Drive]:
         """Take the next sample (in time order); returns the drives this sample closed."""
@@ -121,6 +122,15 @@ class DriveDetector:
         elif sample.field == "VehicleSpeed" and not self.has_gear:
             closed += self._speed(sample.ts, number(sample.value))
         return closed
+
+    def driving_now(self) -> bool:
+        return self._open is not None and self._open.ending_at is None
+
+    def open_since(self) -> datetime | None:
+        return self._open.started_at if self._open is not None else None
+
+    def ending_at(self) -> datetime | None:
+        return self._open.ending_at if self._open is not None else None
 
     def flush(self, now: datetime) -> list[Drive]:
         """Close what the clock says is over: a settled drive, or one whose car went silent."""
@@ -181,6 +191,7 @@ class DriveDetector:
     def _close(self) -> list[Drive]:
         drive, self._open = self._open, None
         assert drive is not None and drive.ending_at is not None
+        self.last_closed_at = drive.ending_at
         end = {**drive.at_end, **{name: self.latest.get(name) for name in SETTLING_FIELDS}}
         start_position = position(drive.start.get("Location"))
         positions = [p for p in [start_position, *((t.latitude, t.longitude) for t in drive.track)] if p]

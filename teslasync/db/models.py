@@ -4,6 +4,7 @@ migrations (see `db/storage.py`); they are mapped here as plain tables for the r
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Identity,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     func,
@@ -202,3 +204,46 @@ class ChargingSessionRow(Base):
     latitude: Mapped[float | None] = mapped_column(Double)
     longitude: Mapped[float | None] = mapped_column(Double)
     curve: Mapped[object] = mapped_column(JSONB)
+    geofence_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("geofences.id"))
+    cost_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    cost_currency: Mapped[str | None] = mapped_column(String(3))
+    cost_breakdown: Mapped[object | None] = mapped_column(JSONB)
+
+
+class VehicleStateRow(Base):
+    """The states timeline: one row per span; `ended_at` is null for the current state."""
+
+    __tablename__ = "vehicle_states"
+
+    vehicle_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("vehicles.id"), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(Text)
+
+
+class TariffRow(Base):
+    """Prices of charging: base prices, a session fee, and time-of-use windows (JSON, see analytics/costs)."""
+
+    __tablename__ = "tariffs"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    currency: Mapped[str] = mapped_column(String(3))
+    timezone: Mapped[str] = mapped_column(Text)
+    price_per_kwh: Mapped[Decimal | None] = mapped_column(Numeric(12, 5))
+    price_per_minute: Mapped[Decimal | None] = mapped_column(Numeric(12, 5))
+    session_fee: Mapped[Decimal | None] = mapped_column(Numeric(12, 5))
+    windows: Mapped[object] = mapped_column(JSONB)
+    free_supercharging: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class GeofenceRow(Base):
+    __tablename__ = "geofences"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    latitude: Mapped[float] = mapped_column(Double)
+    longitude: Mapped[float] = mapped_column(Double)
+    radius_m: Mapped[float] = mapped_column(Double)
+    tariff_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("tariffs.id"))

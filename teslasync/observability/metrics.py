@@ -42,3 +42,12 @@ INGEST_WRITE_RETRIES = Counter("teslasync_telemetry_write_retries_total", "Datab
 STALE_VEHICLES = Gauge("teslasync_telemetry_stale_vehicles", "Vehicles whose stream is stale")
 FANOUT_PUBLISH_FAILURES = Counter("teslasync_fanout_publish_failures_total", "Fan-out publishes that failed")
 L2_FAILURES = Counter("teslasync_l2_write_failures_total", "Latest-value cache (Redis) writes that failed")
+
+# derivations (drives, charging sessions, states)
+DERIVATION_REBUILDS = Counter(
+    "teslasync_derivation_rebuilds_total",
+    "Vehicle derivations rebuilt from stored signals (start-up, late or out-of-order samples)",
+)
+DERIVATION_FAILURES = Counter(
+    "teslasync_derivation_failures_total", "Derivation steps that failed (the vehicle is rebuilt)"
+)

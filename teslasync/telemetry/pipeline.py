@@ -39,6 +39,9 @@ from teslasync.vin import model_from_vin
 log = logging.getLogger("teslasync.telemetry")
 
 Ack = Callable[[], Awaitable[None] | None]
+# Called with what a batch made durable (values, events, and the vehicle ids of their VINs), before the
+# batch is acknowledged: live derivation hangs here.
+Committed = Callable[[list[Signal], list[Event], dict[str, int]], Awaitable[None]]
 RETRY_DELAYS_S = (0.1, 0.25, 0.5, 1.0, 2.0)
 
 
@@ -84,6 +87,7 @@ class Pipeline:
         max_batch: int = 5000,
         queue_batches: int = 1000,
         on_stored: Callable[[list[SignalUpdate]], Awaitable[None]] | None = None,
+        on_committed: Committed | None = None,
     ) -> None:
         self.db = db
         self.fanout = fanout
@@ -92,6 +96,7 @@ class Pipeline:
         self.max_batch = max_batch
         self.queue: asyncio.Queue[Batch] = asyncio.Queue(maxsize=queue_batches)
         self.on_stored = on_stored
+        self.on_committed = on_committed
         self._vehicle_ids: dict[str, int] = {}
         self._names: dict[str, str | None] = {}
         self._strategy: Strategy | None = None
@@ -222,6 +227,8 @@ class Pipeline:
             await self.fanout.publish(vin, items)
         if self.on_stored is not None and moved:
             await self.on_stored(moved)
+        if self.on_committed is not None and (prepared.signals or prepared.events):
+            await self.on_committed(prepared.signals, prepared.events, self._vehicle_ids)
         for batch in batches:
             if batch.ack is not None:
                 result = batch.ack()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
 
@@ -44,6 +45,8 @@ class TelemetryRuntime:
         )
         self.stale_after = timedelta(seconds=settings.stale_after_s)
         self._sources: list[asyncio.Task[None]] = []
+        # long-running work of other floors that lives as long as the telemetry does (live derivation)
+        self.companions: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self.mqtt: MqttBridge | None = None
         self.watcher: StaleWatcher | None = None
         self.records: RedisRecordSource | None = None
@@ -69,6 +72,8 @@ class TelemetryRuntime:
     async def start(self) -> None:
         await self.fanout.start()
         await self.pipeline.start()
+        for companion in self.companions:
+            self._sources.append(asyncio.create_task(companion(), name=f"telemetry-{companion.__name__}"))
         self.watcher = StaleWatcher(self.db, self.pipeline, self.stale_after, self._vehicle_data_source())
         self._sources.append(asyncio.create_task(self.watcher.run(), name="telemetry-stale-watcher"))
         if self.settings.demo:

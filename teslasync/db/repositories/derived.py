@@ -8,41 +8,49 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, cast, delete, func, select, text, true, tuple_
+from sqlalchemy import BigInteger, cast, delete, func, select, text, true, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from teslasync.db.models import ChargingSessionRow, DriveRow
+from teslasync.db.models import ChargingSessionRow, DriveRow, Vehicle, VehicleStateRow
+
+# The stream's connectivity reports take part as samples of their own field (see analytics/states).
+CONNECTIVITY = ":connectivity"
+_SAMPLES = (
+    "SELECT ts, field, num, txt, doc FROM signals WHERE vehicle_id = :v {where} "
+    "UNION ALL SELECT ts, CAST(:connectivity AS text), NULL, name, NULL FROM vehicle_events "
+    "WHERE vehicle_id = :v AND kind = 'connectivity' {where}"
+)
+Row = tuple[datetime, str, float | None, str | None, object]
 
 
-async def signals_since(
+async def samples_since(
     session: AsyncSession, vehicle_id: int, since: datetime | None, batch: int = 10_000
-) -> AsyncIterator[tuple[datetime, str, float | None, str | None, object]]:
-    """(ts, field, num, txt, doc) in time order, streamed in batches (a year of data does not fit memory)."""
+) -> AsyncIterator[Row]:
+    """(ts, field, num, txt, doc) in (ts, field) order, streamed in batches (a year does not fit memory)."""
+    where = "AND (CAST(:since AS timestamptz) IS NULL OR ts >= :since)"
     result = await session.stream(
         text(
-            "SELECT ts, field, num, txt, doc FROM signals WHERE vehicle_id = :v "
-            "AND (CAST(:since AS timestamptz) IS NULL OR ts >= :since) ORDER BY ts, field"
+            f'SELECT * FROM ({_SAMPLES.format(where=where)}) s ORDER BY ts, field COLLATE "C"'
         ).execution_options(yield_per=batch),
-        {"v": vehicle_id, "since": since},
+        {"v": vehicle_id, "since": since, "connectivity": CONNECTIVITY},
     )
     async for row in result:
         yield row.ts, row.field, row.num, row.txt, row.doc
 
 
-async def latest_before(
-    session: AsyncSession, vehicle_id: int, since: datetime
-) -> list[tuple[datetime, str, float | None, str | None, object]]:
+async def latest_before(session: AsyncSession, vehicle_id: int, since: datetime) -> list[Row]:
     """The last value of each field before `since`, oldest first: the state a recompute starts from."""
     rows = await session.execute(
         text(
-            "SELECT DISTINCT ON (field) ts, field, num, txt, doc FROM signals "
-            "WHERE vehicle_id = :v AND ts < :since ORDER BY field, ts DESC"
+            "SELECT DISTINCT ON (field) ts, field, num, txt, doc FROM ("
+            + _SAMPLES.format(where="AND ts < :since")
+            + ") s ORDER BY field, ts DESC"
         ),
-        {"v": vehicle_id, "since": since},
+        {"v": vehicle_id, "since": since, "connectivity": CONNECTIVITY},
     )
-    return sorted(((r.ts, r.field, r.num, r.txt, r.doc) for r in rows), key=lambda r: r[0])
+    return sorted(((r.ts, r.field, r.num, r.txt, r.doc) for r in rows), key=lambda r: (r[0], r[1]))
 
 
 async def replace_since(
@@ -51,14 +59,73 @@ async def replace_since(
     since: datetime | None,
     drives: Sequence[DriveRow],
     sessions: Sequence[ChargingSessionRow],
+    states: Sequence[VehicleStateRow],
 ) -> None:
-    for model in (DriveRow, ChargingSessionRow):
+    for model in (DriveRow, ChargingSessionRow, VehicleStateRow):
         statement = delete(model).where(model.vehicle_id == vehicle_id)
         if since is not None:
             statement = statement.where(model.started_at >= since)
         await session.execute(statement)
-    session.add_all([*drives, *sessions])
+    session.add_all([*drives, *sessions, *states])
     await session.flush()
+
+
+async def rewind(session: AsyncSession, vehicle_id: int, since: datetime) -> datetime:
+    """The start of a rebuild meant to begin at `since`: moved back to the start of every record (drive,
+    session, state span) that begins earlier and is not over by then, until none is left across it."""
+    while True:
+        starts = [
+            await session.scalar(
+                select(func.min(model.started_at)).where(
+                    model.vehicle_id == vehicle_id,
+                    model.started_at < since,
+                    (model.ended_at.is_(None)) | (model.ended_at > since),
+                )
+            )
+            for model in (DriveRow, ChargingSessionRow, VehicleStateRow)
+        ]
+        earlier = min((start for start in starts if start is not None), default=None)
+        if earlier is None:
+            return since
+        since = earlier
+
+
+async def resume_point(session: AsyncSession, vehicle_id: int) -> tuple[bool, datetime | None]:
+    """Where live derivation resumes after a restart: (known, since). Unknown (no states yet): everything.
+    Else the current state's start, or the activity before it when that is what the current state follows
+    (a drive parked a moment ago may still be settling)."""
+    spans = (
+        await session.scalars(
+            select(VehicleStateRow)
+            .where(VehicleStateRow.vehicle_id == vehicle_id)
+            .order_by(VehicleStateRow.started_at.desc())
+            .limit(2)
+        )
+    ).all()
+    if not spans:
+        return False, None
+    if len(spans) == 2 and spans[1].state in ACTIVITY_STATES:
+        return True, spans[1].started_at
+    return True, spans[0].started_at
+
+
+ACTIVITY_STATES = frozenset({"driving", "charging"})
+
+
+async def upsert(session: AsyncSession, row: DriveRow | ChargingSessionRow | VehicleStateRow) -> None:
+    """Write a live result: the record of this vehicle that started at that moment is replaced."""
+    model = type(row)
+    await session.execute(
+        delete(model).where(model.vehicle_id == row.vehicle_id, model.started_at == row.started_at)
+    )
+    session.add(row)
+    await session.flush()
+
+
+async def set_vehicle_state(session: AsyncSession, vehicle_id: int, state: str, since: datetime) -> None:
+    await session.execute(
+        update(Vehicle).where(Vehicle.id == vehicle_id).values(state=state, state_since=since)
+    )
 
 
 @dataclass(frozen=True, slots=True)
