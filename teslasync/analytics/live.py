@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from teslasync.analytics.charging import ChargingSession
 from teslasync.analytics.derivation import Derived, VehicleDerivation
+from teslasync.analytics.pricing import price_rows
 from teslasync.analytics.rows import drive_row, session_row, state_row
 from teslasync.analytics.samples import Sample
 from teslasync.analytics.states import StateSpan
@@ -139,8 +140,11 @@ class LiveDerivation:
         async with self.db.transaction() as session:
             for drive in derived.drives:
                 await repo.upsert(session, drive_row(vehicle_id, drive))
-            for charge in [*derived.sessions, *([ongoing] if ongoing is not None else [])]:
-                await repo.upsert(session, session_row(vehicle_id, charge))
+            charges = [*derived.sessions, *([ongoing] if ongoing is not None else [])]
+            session_rows = [session_row(vehicle_id, charge) for charge in charges]
+            await price_rows(session, session_rows)
+            for row in session_rows:
+                await repo.upsert(session, row)
             for span in [*derived.spans, *([state] if state is not None else [])]:
                 await repo.upsert(session, state_row(vehicle_id, span))
             if state is not None and state != state_before:

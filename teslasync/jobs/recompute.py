@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from teslasync.analytics.derivation import Derived, VehicleDerivation
+from teslasync.analytics.pricing import price_rows
 from teslasync.analytics.rows import drive_row, session_row, state_row
 from teslasync.analytics.samples import Sample
 from teslasync.db.engine import Database
@@ -60,12 +61,14 @@ async def recompute_vehicle(
     if (current := derivation.current_state()) is not None:
         spans = [*spans, current]
     async with db.transaction() as session:
+        session_rows = [session_row(vehicle_id, charge) for charge in sessions]
+        await price_rows(session, session_rows)
         await repo.replace_since(
             session,
             vehicle_id,
             since,
             [drive_row(vehicle_id, drive) for drive in derived.drives],
-            [session_row(vehicle_id, charge) for charge in sessions],
+            session_rows,
             [state_row(vehicle_id, span) for span in spans],
         )
         if current is not None:

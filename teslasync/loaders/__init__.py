@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from teslasync.db.models import ChargingSessionRow, DriveRow
+from teslasync.db.models import ChargingSessionRow, DriveRow, GeofenceRow, TariffRow
+from teslasync.loaders.costs import by_id_loader
 from teslasync.loaders.derived import page_loader
 from teslasync.loaders.signals import latest_signals_loader, streams_loader
 from teslasync.loaders.vehicles import vehicle_by_vin_loader
@@ -33,3 +34,5 @@ class Loaders:
         self.streams: DataLoader[int, list[VehicleStream]] = streams_loader(session)
         self.drive_pages = page_loader(session, DriveRow)
         self.charging_pages = page_loader(session, ChargingSessionRow)
+        self.geofence_by_id = by_id_loader(session, GeofenceRow)
+        self.tariff_by_id = by_id_loader(session, TariffRow)

@@ -14,6 +14,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
+from teslasync.schema.costs import CostMutations, CostQueries
 from teslasync.schema.execution import PerEventCacheExecutionContext
 from teslasync.schema.extensions import ErrorCodes, UnitOfWork
 from teslasync.schema.signals import SignalSubscriptions
@@ -21,7 +22,12 @@ from teslasync.schema.vehicles import VehicleQueries
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(VehicleQueries):
+class Query(VehicleQueries, CostQueries):
+    pass
+
+
+@strawberry.type(description="Everything a client can change. Refusals come back as data in `errors`.")
+class Mutation(CostMutations):
     pass
 
 
@@ -54,6 +60,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     extensions.append(ErrorCodes)  # last: it sees every error the others produce
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         execution_context_class=PerEventCacheExecutionContext,

@@ -7,7 +7,10 @@ from typing import Any
 import strawberry
 
 from teslasync.db.models import ChargingSessionRow, DriveRow
+from teslasync.resolvers import costs as cost_resolvers
 from teslasync.resolvers.derived import encode_cursor
+from teslasync.schema.context import Info
+from teslasync.schema.costs import GeofenceType, Money
 
 
 @strawberry.type(description="A point of a drive's GPS track.")
@@ -72,11 +75,31 @@ class ChargingSession:
     start_battery_level: float | None = strawberry.field(description="Battery level at the start, %.")
     end_battery_level: float | None = strawberry.field(description="Battery level at the end, %.")
     curve: list[CurvePoint] = strawberry.field(description="Power over battery level.")
+    latitude: float | None = strawberry.field(description="Where the car charged, degrees north.")
+    longitude: float | None = strawberry.field(description="Where the car charged, degrees east.")
+    cost: Money | None = strawberry.field(
+        description="What it cost, from the tariff of the geofence it was in; null when no tariff applies."
+    )
+    geofence_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The geofence the car charged in, if any.")
+    async def geofence(self, info: Info) -> GeofenceType | None:
+        if self.geofence_id is None:
+            return None
+        row = await cost_resolvers.geofence(info.context, self.geofence_id)
+        return GeofenceType.from_row(row) if row is not None else None
 
     @classmethod
     def from_row(cls, row: ChargingSessionRow) -> ChargingSession:
         curve: list[Any] = row.curve if isinstance(row.curve, list) else []
+        cost = None
+        if row.cost_currency is not None:
+            cost = Money.from_stored(row.cost_amount, row.cost_currency, row.cost_breakdown)
         return cls(
+            cost=cost,
+            geofence_id=row.geofence_id,
+            latitude=row.latitude,
+            longitude=row.longitude,
             id=strawberry.ID(str(row.id)),
             started_at=row.started_at,
             ended_at=row.ended_at,
