@@ -20,15 +20,14 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "vehicle_states",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
         sa.Column(
-            "vehicle_id",
-            sa.BigInteger,
-            sa.ForeignKey("vehicles.id", ondelete="CASCADE"),
-            primary_key=True,
+            "vehicle_id", sa.BigInteger, sa.ForeignKey("vehicles.id", ondelete="CASCADE"), nullable=False
         ),
-        sa.Column("started_at", sa.DateTime(timezone=True), primary_key=True),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True)),
         sa.Column("state", sa.Text, nullable=False),
+        sa.UniqueConstraint("vehicle_id", "started_at", name="uq_vehicle_states_vehicle_id"),
     )
     op.create_table(
         "tariffs",

@@ -7,7 +7,7 @@
   moment later (on their own intervals), or until the next drive starts. Battery, range and energy end
   values are those known at P: a car that starts charging right after parking must not lend the drive
   the energy it gains.
-- Start values are the latest known before the drive started.
+- Start values are the latest known when the drive started, those sent at that same instant included.
 - Tiny drives (fewer than 2 positions, or under 10 m) are discarded.
 """
 
@@ -116,6 +116,8 @@ class DriveDetector:
         ):
             self._track(drive, sample)  # an end value arriving while the drive settles
         self.latest[sample.field] = sample.value
+        if drive is not None and sample.ts == drive.started_at:
+            drive.start[sample.field] = sample.value  # sent with the gear change: a start value too
         if sample.field == "Gear" and sample.value is not None:
             self.has_gear = True
             closed += self._gear(sample.ts, sample.value)

@@ -150,7 +150,9 @@ class LiveDerivation:
             if state is not None and state != state_before:
                 await repo.set_vehicle_state(session, vehicle_id, state.state.value, state.started_at)
         for drive in derived.drives:
-            await self._announce(vehicle_id, DRIVE_TOPIC, {"phase": "closed"}, drive.started_at)
+            await self._announce(
+                vehicle_id, DRIVE_TOPIC, _phase_doc("closed", drive.started_at), drive.started_at
+            )
         for charge in derived.sessions:
             await self._announce(
                 vehicle_id, CHARGING_TOPIC, _session_doc("closed", charge), charge.started_at
@@ -158,7 +160,9 @@ class LiveDerivation:
         if state is not None and state != state_before:
             await self._announce(vehicle_id, STATE_TOPIC, _state_doc(state), state.started_at)
             if state.state.value == "driving":
-                await self._announce(vehicle_id, DRIVE_TOPIC, {"phase": "opened"}, state.started_at)
+                await self._announce(
+                    vehicle_id, DRIVE_TOPIC, _phase_doc("opened", state.started_at), state.started_at
+                )
         if ongoing is not None:
             await self._announce(
                 vehicle_id, CHARGING_TOPIC, _session_doc("open", ongoing), ongoing.started_at
@@ -174,4 +178,8 @@ def _state_doc(span: StateSpan) -> dict[str, object]:
 
 
 def _session_doc(phase: str, charge: ChargingSession) -> dict[str, object]:
-    return {"phase": phase, "startedAt": charge.started_at.isoformat()}
+    return _phase_doc(phase, charge.started_at)
+
+
+def _phase_doc(phase: str, started_at: datetime) -> dict[str, object]:
+    return {"phase": phase, "startedAt": started_at.isoformat()}

@@ -211,12 +211,14 @@ class ChargingSessionRow(Base):
 
 
 class VehicleStateRow(Base):
-    """The states timeline: one row per span; `ended_at` is null for the current state."""
+    """The states timeline: one row per span (unique per vehicle and start); `ended_at` is null for the
+    current state."""
 
     __tablename__ = "vehicle_states"
 
-    vehicle_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("vehicles.id"), primary_key=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("vehicles.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     state: Mapped[str] = mapped_column(Text)
 

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from teslasync.db.models import ChargingSessionRow, DriveRow, GeofenceRow, TariffRow
+from teslasync.db.models import ChargingSessionRow, DriveRow, GeofenceRow, TariffRow, VehicleStateRow
+from teslasync.loaders.analytics import records_loader
 from teslasync.loaders.costs import by_id_loader
 from teslasync.loaders.derived import page_loader
 from teslasync.loaders.signals import latest_signals_loader, streams_loader
@@ -34,5 +35,9 @@ class Loaders:
         self.streams: DataLoader[int, list[VehicleStream]] = streams_loader(session)
         self.drive_pages = page_loader(session, DriveRow)
         self.charging_pages = page_loader(session, ChargingSessionRow)
+        self.state_pages = page_loader(session, VehicleStateRow)
+        self.drives_in = records_loader(session, DriveRow)
+        self.charges_in = records_loader(session, ChargingSessionRow)
+        self.states_in = records_loader(session, VehicleStateRow)
         self.geofence_by_id = by_id_loader(session, GeofenceRow)
         self.tariff_by_id = by_id_loader(session, TariffRow)

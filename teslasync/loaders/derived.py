@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from teslasync.db.models import ChargingSessionRow, DriveRow
+from teslasync.db.models import ChargingSessionRow, DriveRow, VehicleStateRow
 from teslasync.db.repositories import derived as repo
 from teslasync.db.repositories.derived import Page
 
@@ -14,7 +14,8 @@ PageKey = tuple[int, Page]
 
 
 def page_loader(
-    session: Callable[[], AsyncSession], model: type[DriveRow] | type[ChargingSessionRow]
+    session: Callable[[], AsyncSession],
+    model: type[DriveRow] | type[ChargingSessionRow] | type[VehicleStateRow],
 ) -> DataLoader[PageKey, list[Any]]:
     """(vehicle id, page) -> rows; one statement per distinct page, whatever the number of vehicles."""
 

@@ -59,7 +59,8 @@ async def subscribe_signals(
             for row in rows:
                 yield _from_row(vin, row), True
         for update in delivery.updates:
-            yield update, False
+            if not update.name.startswith("$"):  # derived announcements ride the same channel
+                yield update, False
 
 
 def _from_row(vin: str, row: LatestRow) -> SignalUpdate:

@@ -14,6 +14,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
+from teslasync.schema.analytics import AnalyticsSubscriptions
 from teslasync.schema.costs import CostMutations, CostQueries
 from teslasync.schema.execution import PerEventCacheExecutionContext
 from teslasync.schema.extensions import ErrorCodes, UnitOfWork
@@ -32,7 +33,7 @@ class Mutation(CostMutations):
 
 
 @strawberry.type(description="Live updates over graphql-transport-ws or graphql-ws.")
-class Subscription(SignalSubscriptions):
+class Subscription(SignalSubscriptions, AnalyticsSubscriptions):
     pass
 
 

@@ -6,11 +6,15 @@ from typing import Any
 
 import strawberry
 
+from teslasync.analytics.daily import drive_energy
+from teslasync.analytics.units import value_in
 from teslasync.db.models import ChargingSessionRow, DriveRow
+from teslasync.resolvers import analytics as analytics_resolvers
 from teslasync.resolvers import costs as cost_resolvers
 from teslasync.resolvers.derived import encode_cursor
 from teslasync.schema.context import Info
 from teslasync.schema.costs import GeofenceType, Money
+from teslasync.schema.units import UnitSystem
 
 
 @strawberry.type(description="A point of a drive's GPS track.")
@@ -29,9 +33,10 @@ class Drive:
     duration_seconds: float | None = strawberry.field(description="Duration, s.")
     start_battery_level: float | None = strawberry.field(description="Battery level at the start, %.")
     end_battery_level: float | None = strawberry.field(description="Battery level at the end, %.")
-    energy_used_kwh: float | None = strawberry.field(description="Energy used, kWh (null when unknown).")
     max_speed_kmh: float | None = strawberry.field(description="Highest speed, km/h.")
+    outside_temp_avg_c: float | None = strawberry.field(description="Average outside temperature, °C.")
     track: list[TrackPoint] = strawberry.field(description="The GPS track.")
+    row: strawberry.Private[DriveRow]
 
     @classmethod
     def from_row(cls, row: DriveRow) -> Drive:
@@ -44,10 +49,57 @@ class Drive:
             duration_seconds=(row.ended_at - row.started_at).total_seconds() if row.ended_at else None,
             start_battery_level=row.start_battery_level,
             end_battery_level=row.end_battery_level,
-            energy_used_kwh=row.energy_used_kwh,
             max_speed_kmh=row.max_speed_kmh,
+            outside_temp_avg_c=row.outside_temp_avg_c,
             track=[TrackPoint(at=datetime.fromisoformat(p[0]), latitude=p[1], longitude=p[2]) for p in track],
+            row=row,
         )
+
+    @strawberry.field(
+        description="Energy used, kWh: from the car's energy counter, else rated range lost times the car's "
+        "efficiency factor; null when neither is known."
+    )
+    async def energy_used_kwh(self, info: Info) -> float | None:
+        if self.row.energy_used_kwh is not None:
+            return self.row.energy_used_kwh
+        factor = await analytics_resolvers.efficiency(info.context, self.row.vehicle_id)
+        return drive_energy(
+            None,
+            self.row.start_rated_range_km,
+            self.row.end_rated_range_km,
+            factor.wh_per_km if factor is not None else None,
+        )
+
+    @strawberry.field(
+        description="Consumption, Wh/km (metric) or Wh/mi (imperial); null when energy is unknown."
+    )
+    async def consumption(self, info: Info, units: UnitSystem = UnitSystem.METRIC) -> float | None:
+        energy = await self.energy_used_kwh(info)
+        if energy is None or self.distance_km <= 0:
+            return None
+        return value_in(energy * 1000 / self.distance_km, "Wh/km", units)
+
+    @strawberry.field(description="Distance, km or mi.")
+    def distance(self, units: UnitSystem = UnitSystem.METRIC) -> float:
+        return value_in(self.distance_km, "km", units) or 0.0
+
+    @strawberry.field(description="Highest speed, km/h or mph.")
+    def max_speed(self, units: UnitSystem = UnitSystem.METRIC) -> float | None:
+        return value_in(self.max_speed_kmh, "km/h", units)
+
+    @strawberry.field(description="Average speed (distance over duration), km/h or mph.")
+    def average_speed(self, units: UnitSystem = UnitSystem.METRIC) -> float | None:
+        if not self.duration_seconds:
+            return None
+        return value_in(self.distance_km / (self.duration_seconds / 3600), "km/h", units)
+
+    @strawberry.field(description="Rated range at the start, km or mi.")
+    def start_range(self, units: UnitSystem = UnitSystem.METRIC) -> float | None:
+        return value_in(self.row.start_rated_range_km, "km", units)
+
+    @strawberry.field(description="Rated range at the end, km or mi.")
+    def end_range(self, units: UnitSystem = UnitSystem.METRIC) -> float | None:
+        return value_in(self.row.end_rated_range_km, "km", units)
 
 
 @strawberry.enum(description="AC (on-board charger) or DC (fast charger).")

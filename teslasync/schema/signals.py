@@ -6,9 +6,11 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from teslasync.analytics.units import convert
 from teslasync.db.repositories.signals import LatestRow
 from teslasync.resolvers import signals as resolvers
 from teslasync.schema.context import Info
+from teslasync.schema.units import UnitSystem
 from teslasync.telemetry import streams
 from teslasync.telemetry.catalogue import spec
 from teslasync.telemetry.normalise import render
@@ -18,7 +20,7 @@ StreamState = streams.StreamState
 strawberry.enum(StreamState, name="StreamState", description="How fresh a vehicle's telemetry is.")
 
 
-@strawberry.type(description="The latest value of one Fleet Telemetry field, in metric units.")
+@strawberry.type(description="The latest value of one Fleet Telemetry field, in the unit system asked for.")
 class Signal:
     name: str = strawberry.field(
         description="Fleet Telemetry field name, e.g. BatteryLevel, Odometer, Location."
@@ -34,15 +36,19 @@ class Signal:
     )
 
     @classmethod
-    def from_row(cls, row: LatestRow) -> Signal:
+    def from_row(cls, row: LatestRow, units: UnitSystem = UnitSystem.METRIC) -> Signal:
         field = spec(row.field)
-        return cls(
-            name=row.field,
-            value=render(row.field, row.num, row.txt, row.doc),
-            unit=field.unit if field is not None else None,
-            at=row.ts,
-            approximate=row.approx,
+        value, unit = in_units(
+            render(row.field, row.num, row.txt, row.doc), field.unit if field is not None else None, units
         )
+        return cls(name=row.field, value=value, unit=unit, at=row.ts, approximate=row.approx)
+
+
+def in_units(value: JSON | None, unit: str | None, units: UnitSystem) -> tuple[JSON | None, str | None]:
+    """A numeric value and its unit in the unit system asked for; other values as they are."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value, unit if units is UnitSystem.METRIC else convert(None, unit, units)[1]
+    return convert(float(value), unit, units)
 
 
 @strawberry.type(description="A live telemetry value.")
@@ -63,14 +69,15 @@ class SignalUpdate:
 class SignalSubscriptions:
     @strawberry.subscription(description="Live values of one vehicle's fields as they are stored.")
     async def signals(
-        self, info: Info, vin: str, names: list[str] | None = None
+        self, info: Info, vin: str, names: list[str] | None = None, units: UnitSystem = UnitSystem.METRIC
     ) -> AsyncGenerator[SignalUpdate, None]:
         async for update, gap in resolvers.subscribe_signals(info.context, vin, names):
+            value, unit = in_units(update.value, update.unit, units)
             yield SignalUpdate(
                 vin=update.vin,
                 name=update.name,
-                value=update.value,
-                unit=update.unit,
+                value=value,
+                unit=unit,
                 at=update.at,
                 approximate=update.approx,
                 after_gap=gap,

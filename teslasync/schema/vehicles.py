@@ -1,14 +1,24 @@
 from __future__ import annotations
 
-from datetime import datetime
-from enum import Enum
+from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 
 from teslasync.db import models
+from teslasync.resolvers import analytics
 from teslasync.resolvers import derived as derived_resolvers
 from teslasync.resolvers import signals as signal_resolvers
 from teslasync.resolvers import vehicles as resolvers
+from teslasync.schema.analytics import (
+    BatteryHealth,
+    DayStats,
+    Efficiency,
+    StateSpanConnection,
+    VampireDrain,
+    VehicleState,
+    state_connection,
+)
 from teslasync.schema.context import Info
 from teslasync.schema.derived import (
     ChargingSessionConnection,
@@ -17,17 +27,7 @@ from teslasync.schema.derived import (
     drive_connection,
 )
 from teslasync.schema.signals import Signal, StreamState
-
-
-@strawberry.enum(description="What the car is doing, as TeslaSync last determined it.")
-class VehicleState(Enum):
-    UNKNOWN = "unknown"
-    ONLINE = "online"
-    ASLEEP = "asleep"
-    OFFLINE = "offline"
-    DRIVING = "driving"
-    CHARGING = "charging"
-    UPDATING = "updating"
+from teslasync.schema.units import UnitSystem
 
 
 @strawberry.type(description="A car known to TeslaSync.")
@@ -35,21 +35,29 @@ class Vehicle:
     vin: str = strawberry.field(description="Vehicle identification number (17 characters).")
     display_name: str | None = strawberry.field(description="The name the owner gave the car, if known.")
     model: str | None = strawberry.field(description="Model line, e.g. 'Model 3', decoded from the VIN.")
-    state: VehicleState = strawberry.field(description="Current state.")
+    state: VehicleState = strawberry.field(description="Current state (see `states` for the timeline).")
+    state_since: datetime | None = strawberry.field(description="Since when it is in that state (UTC).")
     id_: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: models.Vehicle) -> Vehicle:
-        try:
-            state = VehicleState(row.state)
-        except ValueError:
-            state = VehicleState.UNKNOWN
-        return cls(vin=row.vin, display_name=row.display_name, model=row.model, state=state, id_=row.id)
+        return cls(
+            vin=row.vin,
+            display_name=row.display_name,
+            model=row.model,
+            state=VehicleState.of(row.state),
+            state_since=row.state_since,
+            id_=row.id,
+        )
 
-    @strawberry.field(description="The latest value of each field (or of the fields named), in metric units.")
-    async def signals(self, info: Info, names: list[str] | None = None) -> list[Signal]:
+    @strawberry.field(
+        description="The latest value of each field (or of the fields named), metric unless `units` says imperial."
+    )
+    async def signals(
+        self, info: Info, names: list[str] | None = None, units: UnitSystem = UnitSystem.METRIC
+    ) -> list[Signal]:
         rows = await signal_resolvers.latest_signals(info.context, self.id_, names)
-        return [Signal.from_row(row) for row in rows]
+        return [Signal.from_row(row, units) for row in rows]
 
     @strawberry.field(description="Drives, newest first (at most 100 a page).")
     async def drives(
@@ -75,6 +83,65 @@ class Vehicle:
         wanted = derived_resolvers.page(first, after, since, until)
         rows = await derived_resolvers.charging_sessions(info.context, self.id_, wanted)
         return charging_connection(rows, first)
+
+    @strawberry.field(description="The states timeline, newest first (at most 100 a page).")
+    async def states(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> StateSpanConnection:
+        wanted = derived_resolvers.page(first, after, since, until)
+        return state_connection(await analytics.states(info.context, self.id_, wanted), first)
+
+    @strawberry.field(description="The car's efficiency factor, learned from its charges; null until known.")
+    async def efficiency(self, info: Info, units: UnitSystem = UnitSystem.METRIC) -> Efficiency | None:
+        factor = await analytics.efficiency(info.context, self.id_)
+        return Efficiency.of(factor, units) if factor is not None else None
+
+    @strawberry.field(
+        description="Battery health from the charges: null until the efficiency factor is known. "
+        "`nominalCapacityKwh` / `nominalRangeKm` override the capacity and range when new."
+    )
+    async def battery_health(
+        self,
+        info: Info,
+        units: UnitSystem = UnitSystem.METRIC,
+        nominal_capacity_kwh: float | None = None,
+        nominal_range_km: float | None = None,
+    ) -> BatteryHealth | None:
+        health, factor = await analytics.battery_health(
+            info.context, self.id_, nominal_capacity_kwh, nominal_range_km
+        )
+        return BatteryHealth.of(health, factor, units) if health is not None and factor is not None else None
+
+    @strawberry.field(
+        description="Vampire drain: parked periods of at least `minHours` between `since` and `until`."
+    )
+    async def vampire_drain(
+        self,
+        info: Info,
+        since: datetime,
+        until: datetime | None = None,
+        min_hours: float = 6.0,
+        units: UnitSystem = UnitSystem.METRIC,
+    ) -> VampireDrain:
+        periods, summary = await analytics.vampire_drain(info.context, self.id_, since, until, min_hours)
+        return VampireDrain.of(periods, summary, units)
+
+    @strawberry.field(description="Figures per local day from `from` to `to` (inclusive, at most 366 days).")
+    async def daily_stats(
+        self,
+        info: Info,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+        timezone: str = "UTC",
+        units: UnitSystem = UnitSystem.METRIC,
+    ) -> list[DayStats]:
+        days = await analytics.daily_stats(info.context, self.id_, from_, to, timezone)
+        return [DayStats.of(day, units) for day in days]
 
     @strawberry.field(description="How fresh this vehicle's telemetry stream is.")
     async def stream_state(self, info: Info) -> StreamState:

@@ -122,6 +122,18 @@ async def upsert(session: AsyncSession, row: DriveRow | ChargingSessionRow | Veh
     await session.flush()
 
 
+async def record_at(
+    session: AsyncSession,
+    model: type[DriveRow] | type[ChargingSessionRow],
+    vehicle_id: int,
+    started_at: datetime,
+) -> DriveRow | ChargingSessionRow | None:
+    row: DriveRow | ChargingSessionRow | None = await session.scalar(
+        select(model).where(model.vehicle_id == vehicle_id, model.started_at == started_at)
+    )
+    return row
+
+
 async def set_vehicle_state(session: AsyncSession, vehicle_id: int, state: str, since: datetime) -> None:
     await session.execute(
         update(Vehicle).where(Vehicle.id == vehicle_id).values(state=state, state_since=since)
@@ -140,7 +152,7 @@ class Page:
 
 async def pages_for(
     session: AsyncSession,
-    model: type[DriveRow] | type[ChargingSessionRow],
+    model: type[DriveRow] | type[ChargingSessionRow] | type[VehicleStateRow],
     vehicle_ids: Sequence[int],
     page: Page,
 ) -> dict[int, list[Any]]:
