@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import text
@@ -45,6 +46,40 @@ def make_engine(url: str, pool_size: int = 10, connect_timeout_s: float = 10.0) 
     )
 
 
+class SharedSession(AsyncSession):
+    """A session the resolvers of one GraphQL operation share while they run concurrently (sibling fields,
+    DataLoader batches): its statements take turns, since a connection runs one at a time. Only the
+    methods that reach the connection themselves are serialised (`scalars` goes through `execute`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turn = asyncio.Lock()
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().scalar(*args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().get(*args, **kwargs)
+
+    async def flush(self, *args: Any, **kwargs: Any) -> None:
+        async with self._turn:
+            await super().flush(*args, **kwargs)
+
+    async def delete(self, instance: object) -> None:
+        async with self._turn:
+            await super().delete(instance)
+
+    async def refresh(self, *args: Any, **kwargs: Any) -> None:
+        async with self._turn:
+            await super().refresh(*args, **kwargs)
+
+
 @dataclass
 class Database:
     """The engine and the session factory; tests bind the factory to one connection in a transaction."""
@@ -54,13 +89,19 @@ class Database:
 
     @classmethod
     def from_engine(cls, engine: AsyncEngine) -> Database:
-        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+        factory: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            engine, expire_on_commit=False, class_=SharedSession
+        )
+        return cls(engine, factory)
 
     @classmethod
     def bound_to(cls, connection: AsyncConnection) -> Database:
         """Sessions that join `connection`'s transaction through savepoints (used by tests)."""
-        factory = async_sessionmaker(
-            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        factory: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            bind=connection,
+            expire_on_commit=False,
+            join_transaction_mode="create_savepoint",
+            class_=SharedSession,
         )
         return cls(connection.engine, factory)
 
