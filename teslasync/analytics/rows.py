@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from teslasync.analytics.charging import ChargingSession
 from teslasync.analytics.drives import Drive
 from teslasync.analytics.states import StateSpan
@@ -29,7 +31,7 @@ def drive_row(vehicle_id: int, drive: Drive) -> DriveRow:
         end_rated_range_km=drive.end_rated_range_km,
         energy_used_kwh=drive.energy_used_kwh,
         outside_temp_avg_c=drive.outside_temp_avg_c,
-        track=[[point.ts.isoformat(), point.latitude, point.longitude] for point in drive.track],
+        track=[[_utc(point.ts), point.latitude, point.longitude] for point in drive.track],
     )
 
 
@@ -50,7 +52,7 @@ def session_row(vehicle_id: int, charge: ChargingSession) -> ChargingSessionRow:
         end_rated_range_km=charge.end_rated_range_km,
         latitude=where[0],
         longitude=where[1],
-        curve=[[point.ts.isoformat(), point.battery_level, point.power_kw] for point in charge.curve],
+        curve=[[_utc(point.ts), point.battery_level, point.power_kw] for point in charge.curve],
     )
 
 
@@ -58,3 +60,8 @@ def state_row(vehicle_id: int, span: StateSpan) -> VehicleStateRow:
     return VehicleStateRow(
         vehicle_id=vehicle_id, started_at=span.started_at, ended_at=span.ended_at, state=span.state.value
     )
+
+
+def _utc(ts: datetime) -> str:
+    """Times inside JSON in UTC, as the database gives them back (a source may stamp another offset)."""
+    return ts.astimezone(UTC).isoformat()
