@@ -3,7 +3,9 @@ DC, and sleep, sending what Tesla's fleet-telemetry MQTT dispatcher would send f
 
 `SimulatedCar` is a pure model: deterministic for a seed, advanced in simulated time, and it reports the
 fields that changed as the dispatcher's plain JSON (miles, mph, enum names with their type prefix, None for
-an invalid value). Like a real car it sends a field only when it changes, at most once a second.
+an invalid value). Like a real car it sends a field only when it changes, at most once a second. Its
+`journal` keeps the truth of each phase (what its physics knows, exactly, not what it reports), so what is
+derived from its telemetry can be checked against it.
 `run_in_process` feeds the cars into a `Pipeline` directly; `run_over_mqtt` publishes them to a broker on
 the dispatcher's topics, so the whole ingest path can be exercised without a car.
 
@@ -16,11 +18,13 @@ losses; state of charge, energy remaining and the ranges are all derived from th
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 import math
 import random
 import uuid
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -56,6 +60,8 @@ DC_EFFICIENCY = 0.98  # DCChargingEnergyIn is measured at the battery; the rest 
 AC_PHASES = 3
 AC_AMPS = 16
 CHARGE_LIMIT = 80
+JOURNAL_PHASES = 256  # the truth of this many latest phases is kept
+MARK_EVERY_S = 900  # and of every quarter hour (UTC, so every local quarter hour too) a phase lasts past
 VERSION = "2025.20.6 b3f2a1c9d8e7"
 NAMES = ("Roadrunner", "Blue Thunder", "Volta", "Sparky", "Ampere", "Silent Bob", "Kilowatt", "Nikola")
 
@@ -204,6 +210,62 @@ def dc_taper_kw(battery_level: float) -> float:
     return DC_TAPER_END[1]
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The car at one instant as its physics knows it: exact, where what it reports is rounded and sent
+    only on change."""
+
+    at: datetime
+    odometer_km: float
+    energy_kwh: float  # in the pack, the buffer included (what EnergyRemaining reports)
+    battery_level: float  # % (what BatteryLevel reports)
+    added_kwh: float  # into the pack by a charger since the phase began (what DCChargingEnergyIn counts)
+    delivered_kwh: float  # by the charger since the phase began: from the wall on AC (ACChargingEnergyIn)
+
+    def toward(self, later: Snapshot, at: datetime) -> Snapshot:
+        """The snapshot at `at`, between this one and `later` (within one physics step, where every rate is
+        constant: exact)."""
+        span = (later.at - self.at).total_seconds()
+        share = (at - self.at).total_seconds() / span if span > 0 else 1.0
+
+        def mix(a: float, b: float) -> float:
+            return a + (b - a) * share
+
+        return Snapshot(
+            at,
+            mix(self.odometer_km, later.odometer_km),
+            mix(self.energy_kwh, later.energy_kwh),
+            mix(self.battery_level, later.battery_level),
+            mix(self.added_kwh, later.added_kwh),
+            mix(self.delivered_kwh, later.delivered_kwh),
+        )
+
+
+@dataclass(slots=True)
+class PhaseTruth:
+    """One phase of a car's cycle as it really happened, filled in while it lasts (`end` is None until it
+    is over). The snapshots of one phase count energy added and delivered from the phase's start."""
+
+    phase: Phase
+    start: Snapshot
+    end: Snapshot | None = None
+    # driving: the gear left P / went back to P; charging: the cable was plugged in / energy stopped flowing
+    # (the charge limit was reached, or the charge was stopped before unplugging)
+    active_from: Snapshot | None = None
+    active_until: Snapshot | None = None
+    max_power_kw: float = 0.0  # charging: the charger's peak (what ACChargingPower / DCChargingPower report)
+    # at each quarter hour the phase lasted past (when it ended on one: there and at `end`)
+    marks: list[Snapshot] = dataclasses.field(default_factory=list)
+
+    @property
+    def started_at(self) -> datetime:
+        return self.start.at
+
+    @property
+    def ended_at(self) -> datetime | None:
+        return self.end.at if self.end is not None else None
+
+
 @dataclass(slots=True)
 class _Session:
     """A charging session from plug-in to unplugging. `status` is DetailedChargeState without its prefix."""
@@ -232,9 +294,12 @@ class SimulatedCar:
         name: str | None = None,
         durations: Durations | None = None,
         speedup: float = 1.0,
+        phase: Phase | None = None,
     ) -> None:
         """`speedup` divides every phase's duration (a demo cycle in less simulated time); the physics is
-        unchanged, so shorter phases mean shorter drives and smaller charges."""
+        unchanged, so shorter phases mean shorter drives and smaller charges. `phase`: start at that phase's
+        first place in the cycle, lasting its whole duration; by default the car starts parked, for a random
+        part of the parking time (so that a fleet's cars do not move in step)."""
         if not speedup > 0:
             raise ValueError("speedup must be positive")
         self.vin = vin
@@ -245,9 +310,12 @@ class SimulatedCar:
         # a simulation, not cryptography
         self._rng = random.Random(seed)  # noqa: S311
         self._clock = 0.0
-        self._cycle_index = 0
+        self._cycle_index = 0 if phase is None else CYCLE.index(phase)
         self._phase_t = 0.0
-        self._phase_len = self._duration(Phase.PARKED) * self._rng.uniform(0.3, 1.0)
+        if phase is None:
+            self._phase_len = self._duration(Phase.PARKED) * self._rng.uniform(0.3, 1.0)
+        else:
+            self._phase_len = self._duration(phase) * self._rng.uniform(0.85, 1.15)
         self._arrived = False  # this phase began at the end of a drive
         self._parked_at: float | None = None  # when the drive's final stop was reached
         self._stopping = False
@@ -277,6 +345,11 @@ class SimulatedCar:
         # what has been sent, and when
         self._sent: dict[str, JSON] = {}
         self._sent_at: dict[str, float] = {}
+        # the truth, for checking what is derived from the telemetry
+        self._start_s = self.start.timestamp()
+        self._phase_added_kwh = 0.0
+        self._phase_delivered_kwh = 0.0
+        self.journal: deque[PhaseTruth] = deque([PhaseTruth(self.phase, self.snapshot())], JOURNAL_PHASES)
 
     # -- public -------------------------------------------------------------------------------------------
 
@@ -292,6 +365,17 @@ class SimulatedCar:
     def now(self) -> datetime:
         """The car's simulated clock."""
         return self.start + timedelta(seconds=self._clock)
+
+    def snapshot(self) -> Snapshot:
+        """The car now, exactly."""
+        return Snapshot(
+            self.now,
+            self._odometer_mi * KM_PER_MI,
+            self._usable_kwh + BUFFER_KWH,
+            self._battery_level(),
+            self._phase_added_kwh,
+            self._phase_delivered_kwh,
+        )
 
     def step(self, dt_s: float) -> list[tuple[str, JSON]]:
         """Advance `dt_s` simulated seconds; the fields that changed, as the MQTT dispatcher's JSON values.
@@ -314,6 +398,10 @@ class SimulatedCar:
         return CYCLE[(self._cycle_index + 1) % len(CYCLE)] is phase
 
     def _tick(self, dt: float) -> None:
+        # a quarter hour this step crosses, with the car before it; what was going on before it
+        mark_s = math.floor((self._start_s + self._clock + dt) / MARK_EVERY_S) * MARK_EVERY_S
+        before = self.snapshot() if mark_s > self._start_s + self._clock else None
+        was_active = self._active()
         self._clock += dt
         self._phase_t += dt
         phase = self.phase
@@ -325,6 +413,7 @@ class SimulatedCar:
                 self._charge(dt)
             self._idle(dt)
         self._climate(dt)
+        self._record(before, mark_s, was_active)
         if self._phase_over():
             self._next_phase()
 
@@ -333,7 +422,28 @@ class SimulatedCar:
             return self._parked_at is not None and self._phase_t >= self._parked_at + 3.0
         return self._phase_t >= self._phase_len
 
+    def _active(self) -> bool:
+        """Out of P, or plugged in and charging (or about to)."""
+        session = self._session
+        return self._gear != "P" or (session is not None and session.status in ("Starting", "Charging"))
+
+    def _record(self, before: Snapshot | None, mark_s: float, was_active: bool) -> None:
+        """Keep the truth of the step just made (called before a phase change)."""
+        truth = self.journal[-1]
+        if before is not None:
+            at = datetime.fromtimestamp(mark_s, UTC)
+            truth.marks.append(before.toward(self.snapshot(), at))
+        if self._session is not None:
+            truth.max_power_kw = max(truth.max_power_kw, self._session.power_kw)
+        active = self._active()
+        if active and not was_active and truth.active_from is None:
+            truth.active_from = self.snapshot()
+        elif was_active and not active:
+            truth.active_until = self.snapshot()
+
     def _next_phase(self) -> None:
+        self.journal[-1].end = self.snapshot()
+        self._phase_added_kwh = self._phase_delivered_kwh = 0.0
         self._arrived = self.phase is Phase.DRIVING
         self._cycle_index = (self._cycle_index + 1) % len(CYCLE)
         phase = self.phase
@@ -346,6 +456,7 @@ class SimulatedCar:
         if phase is Phase.ASLEEP:
             self._open_doors = frozenset()
             self._locked = True
+        self.journal.append(PhaseTruth(phase, self.snapshot()))
 
     def _arrival(self) -> None:
         """The first seconds after a drive: the driver gets out and the car locks itself."""
@@ -468,10 +579,13 @@ class SimulatedCar:
             self._ac_in_kwh += session.power_kw * dt / 3600  # charger side
         else:
             self._dc_power(session, dt)
+        self._phase_delivered_kwh += session.power_kw * dt / 3600
         self._pack_kw = session.power_kw * session.efficiency
         # DCChargingEnergyIn is measured at the battery, in AC and DC sessions alike (as Tesla documents)
         self._dc_in_kwh += self._pack_kw * dt / 3600
+        before = self._usable_kwh
         self._usable_kwh = min(USABLE_KWH, self._usable_kwh + self._pack_kw * dt / 3600)
+        self._phase_added_kwh += self._usable_kwh - before
 
     def _plug_in(self) -> _Session:
         session = _Session(self.phase, volts=230.0 if self.phase is Phase.AC_CHARGING else 0.0)
