@@ -1,8 +1,9 @@
 """The states timeline: what the car was doing, from when to when.
 
 One state at a time, by priority:
-- `offline` / `asleep`: the stream reported DISCONNECTED, or the car went silent mid-drive (see drives).
-  During or straight after a drive or a charge that is `offline` (the car lost its connection); otherwise
+- `offline` / `asleep`: as the Fleet API's vehicle list says of a silent car (reported by the poller).
+  Otherwise the stream reported DISCONNECTED, or the car went silent mid-drive (see drives):
+  during or straight after a drive or a charge that is `offline` (the car lost its connection); otherwise
   `asleep` (a parked car disconnects to sleep). Any value or a CONNECTED report ends it.
 - `driving`: a drive is open (gear out of P, or moving for a car without gear data).
 - `charging`: energy is flowing into the pack (see `ChargingDetector.charging_now`).
@@ -30,6 +31,11 @@ class State(StrEnum):
     UPDATING = "updating"
 
 
+# connectivity reports: the stream's, and the Fleet API vehicle list's for a silent car (see poller)
+LISTED = {"ASLEEP": State.ASLEEP, "OFFLINE": State.OFFLINE}
+SILENT = frozenset({"DISCONNECTED", *LISTED})
+
+
 @dataclass(frozen=True, slots=True)
 class StateSpan:
     state: State
@@ -42,12 +48,14 @@ class StateTracker:
         self.state: State | None = None
         self.since: datetime | None = None
         self.connected = True
+        self.reported: str | None = None
         self._update: dict[str, object] = {}
 
     def observe(self, sample: Sample) -> None:
         """Take what a sample says about connectivity and software updates."""
         if sample.field == CONNECTIVITY:
-            self.connected = sample.value != "DISCONNECTED"
+            self.connected = sample.value not in SILENT
+            self.reported = sample.value if isinstance(sample.value, str) else None
         else:
             self.connected = True
             if sample.field.startswith("SoftwareUpdate"):
@@ -68,7 +76,9 @@ class StateTracker:
 
     def settle(self, ts: datetime, *, driving: bool, charging: bool) -> list[StateSpan]:
         """Move to the state the latest facts give, at `ts`; returns the span this closed, if any."""
-        if not self.connected:
+        if not self.connected and self.reported in LISTED:
+            target = LISTED[self.reported]  # the Fleet API's vehicle list said so
+        elif not self.connected:
             busy = driving or charging or self.state in (State.DRIVING, State.CHARGING, State.OFFLINE)
             target = State.OFFLINE if busy else State.ASLEEP
         elif driving:

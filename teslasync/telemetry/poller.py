@@ -3,7 +3,8 @@
 Every `interval`, each known vehicle's stream state is computed from `vehicle_streams`. For a vehicle whose
 stream is stale, and only if the Fleet API's vehicle list (which never wakes a car) says it is online,
 `vehicle_data` is fetched and fed through the same pipeline as telemetry (source `poll`), its miles and mph
-converted and its millisecond/second timestamps read correctly.
+converted and its millisecond/second timestamps read correctly. When the list says a stale car is asleep or
+offline, that is reported once as a connectivity event (ASLEEP, OFFLINE) for the states timeline.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from teslasync.fleet.vehicle_data import FleetApiError, VehicleDataSource
 from teslasync.observability import metrics
 from teslasync.telemetry.model import JSON, Form, Observation, Source
 from teslasync.telemetry.pipeline import Batch, Pipeline
+from teslasync.telemetry.records import Event
 from teslasync.telemetry.streams import StreamFacts, StreamState, stream_state
 
 log = logging.getLogger("teslasync.telemetry.poller")
@@ -131,6 +133,7 @@ class StaleWatcher:
         self.source = source
         self.interval = interval or min(stale_after / 4, timedelta(seconds=30))
         self.states: dict[str, StreamState] = {}
+        self.derived_states: dict[str, str] = {}  # vehicles.state, as live derivation last set it
         self.polls = 0
 
     async def run(self) -> None:
@@ -144,8 +147,10 @@ class StaleWatcher:
     async def check(self) -> dict[str, StreamState]:
         now = datetime.now(UTC)
         async with self.db.transaction() as session:
-            vehicles = {vehicle.id: vehicle.vin for vehicle in await list_vehicles(session)}
-            streams = await telemetry_repo.streams_for(session, list(vehicles))
+            rows = await list_vehicles(session)
+            streams = await telemetry_repo.streams_for(session, [vehicle.id for vehicle in rows])
+        vehicles = {vehicle.id: vehicle.vin for vehicle in rows}
+        self.derived_states = {vehicle.vin: vehicle.state for vehicle in rows}
         facts: dict[str, list[StreamFacts]] = {vin: [] for vin in vehicles.values()}
         for row in streams:
             facts[vehicles[row.vehicle_id]].append(
@@ -160,13 +165,27 @@ class StaleWatcher:
             await self._poll(stale)
         return self.states
 
+    async def _report_sleep(self, stale: list[str], listed: dict[str, str]) -> None:
+        """A silent car the vehicle list says is asleep or offline is reported so (as a connectivity event
+        of source `poll`), once: the states timeline then shows it without waiting for the car."""
+        now = datetime.now(UTC)
+        events = [
+            Event(vin, "connectivity", listed[vin].upper(), now, {"source": "fleet_api_list"})
+            for vin in stale
+            if listed.get(vin) in ("asleep", "offline") and self.derived_states.get(vin) != listed[vin]
+        ]
+        if events:
+            await self.pipeline.submit(Batch(Source.POLL.value, events=events))
+
     async def _poll(self, stale: list[str]) -> None:
         assert self.source is not None
         try:
-            online = {v.vin for v in await self.source.list_vehicles() if v.state == "online"}
+            listed = {v.vin: v.state for v in await self.source.list_vehicles()}
         except (FleetApiError, httpx.HTTPError) as exc:
             log.warning("Fleet API vehicle list failed: %s", exc)
             return
+        await self._report_sleep(stale, listed)
+        online = {vin for vin, state in listed.items() if state == "online"}
         for vin in stale:
             if vin not in online:
                 continue  # asleep or offline: never wake a car to poll it

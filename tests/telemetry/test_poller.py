@@ -143,3 +143,32 @@ async def test_stale_online_cars_are_polled_and_sleeping_ones_left_alone(pipelin
     assert (
         await scalar(pipeline.db, latest("VehicleSpeed").format(col="num")) is None
     )  # parked: no valid value
+
+
+async def test_a_silent_car_the_vehicle_list_calls_asleep_is_asleep_in_the_timeline(
+    pipeline: Pipeline,
+) -> None:
+    from teslasync.jobs.derivation import live_derivation
+
+    live_derivation(pipeline)
+    long_ago = datetime.now(UTC) - timedelta(minutes=30)
+    await pipeline.submit(
+        Batch("mqtt", [Observation(STALE_ASLEEP, "Soc", 50.0, Form.MQTT, long_ago)], received_at=long_ago)
+    )
+    await pipeline.drain()
+    fake = FakeFleetApi()
+    async with serve(fake.app()) as port:
+        source = FleetApiVehicleData(f"http://127.0.0.1:{port}", "token-abc")
+        watcher = StaleWatcher(pipeline.db, pipeline, timedelta(minutes=5), source)
+        try:
+            await watcher.check()
+            await pipeline.drain()
+            await watcher.check()  # the timeline says asleep now: not reported again
+            await pipeline.drain()
+        finally:
+            await source.close()
+    state_sql = f"SELECT state FROM vehicles WHERE vin = '{STALE_ASLEEP}'"
+    assert await scalar(pipeline.db, state_sql) == "asleep"
+    events_sql = "SELECT count(*) FROM vehicle_events WHERE kind = 'connectivity' AND name = 'ASLEEP'"
+    assert await scalar(pipeline.db, events_sql) == 1
+    assert fake.data_requests.count(STALE_ASLEEP) == 0
