@@ -10,6 +10,7 @@ from teslasync.db.models import ChargingSessionRow, DriveRow, GeofenceRow, Tarif
 from teslasync.loaders.analytics import records_loader
 from teslasync.loaders.costs import by_id_loader
 from teslasync.loaders.derived import page_loader
+from teslasync.loaders.series import positions_loader, series_loader
 from teslasync.loaders.signals import latest_signals_loader, streams_loader
 from teslasync.loaders.vehicles import vehicle_by_vin_loader
 
@@ -39,5 +40,7 @@ class Loaders:
         self.drives_in = records_loader(session, DriveRow)
         self.charges_in = records_loader(session, ChargingSessionRow)
         self.states_in = records_loader(session, VehicleStateRow)
+        self.series = series_loader(session)
+        self.positions = positions_loader(session)
         self.geofence_by_id = by_id_loader(session, GeofenceRow)
         self.tariff_by_id = by_id_loader(session, TariffRow)

@@ -8,6 +8,7 @@ import strawberry
 from teslasync.db import models
 from teslasync.resolvers import analytics
 from teslasync.resolvers import derived as derived_resolvers
+from teslasync.resolvers import series as series_resolvers
 from teslasync.resolvers import signals as signal_resolvers
 from teslasync.resolvers import vehicles as resolvers
 from teslasync.schema.analytics import (
@@ -26,6 +27,7 @@ from teslasync.schema.derived import (
     charging_connection,
     drive_connection,
 )
+from teslasync.schema.series import PositionPoint, Series, series_of
 from teslasync.schema.signals import Signal, StreamState
 from teslasync.schema.units import UnitSystem
 
@@ -142,6 +144,31 @@ class Vehicle:
     ) -> list[DayStats]:
         days = await analytics.daily_stats(info.context, self.id_, from_, to, timezone)
         return [DayStats.of(day, units) for day in days]
+
+    @strawberry.field(
+        description="History of numeric fields in time buckets (min, max, mean, last), sized so the range "
+        "gives at most `maxPoints` buckets; served from hourly rollups when a bucket is an hour or more."
+    )
+    async def series(
+        self,
+        info: Info,
+        names: list[str],
+        since: datetime,
+        until: datetime,
+        max_points: int = 500,
+        units: UnitSystem = UnitSystem.METRIC,
+    ) -> list[Series]:
+        step, buckets = await series_resolvers.series(info.context, self.id_, names, since, until, max_points)
+        return series_of(names, int(step.total_seconds()), buckets, units)
+
+    @strawberry.field(
+        description="Positions for a map: the first of each of at most `maxPoints` time buckets."
+    )
+    async def positions(
+        self, info: Info, since: datetime, until: datetime, max_points: int = 2000
+    ) -> list[PositionPoint]:
+        found = await series_resolvers.positions(info.context, self.id_, since, until, max_points)
+        return [PositionPoint.of(position) for position in found]
 
     @strawberry.field(description="How fresh this vehicle's telemetry stream is.")
     async def stream_state(self, info: Info) -> StreamState:

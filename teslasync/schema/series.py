@@ -1,0 +1,75 @@
+"""Signal history (`Vehicle.series`) and positions (`Vehicle.positions`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from teslasync.analytics.units import convert
+from teslasync.db.repositories.series import Bucket, Position
+from teslasync.schema.units import UnitSystem
+from teslasync.telemetry.catalogue import spec
+
+
+@strawberry.type(description="One time bucket of a field's values.")
+class SeriesPoint:
+    at: datetime = strawberry.field(description="The bucket's start (UTC).")
+    min: float = strawberry.field(description="Lowest value in the bucket.")
+    max: float = strawberry.field(description="Highest value in the bucket.")
+    mean: float = strawberry.field(description="Mean of the values in the bucket.")
+    last: float = strawberry.field(description="The bucket's last value.")
+    count: int = strawberry.field(description="How many values the bucket holds.")
+
+
+@strawberry.type(description="A numeric field's history in time buckets.")
+class Series:
+    name: str = strawberry.field(description="Fleet Telemetry field name.")
+    unit: str | None = strawberry.field(description="Unit of the values, in the unit system asked for.")
+    bucket_seconds: int = strawberry.field(description="The bucket size chosen for the range, s.")
+    points: list[SeriesPoint] = strawberry.field(description="Buckets with values, oldest first.")
+
+
+def series_of(names: list[str], step_s: int, buckets: list[Bucket], units: UnitSystem) -> list[Series]:
+    by_field: dict[str, list[Bucket]] = {}
+    for bucket in buckets:
+        by_field.setdefault(bucket.field, []).append(bucket)
+    result = []
+    for name in dict.fromkeys(names):
+        field = spec(name)
+        metric_unit = field.unit if field is not None else None
+        unit = convert(None, metric_unit, units)[1]
+
+        def value(number: float) -> float:
+            return convert(number, metric_unit, units)[0] or 0.0  # noqa: B023 - used at once, in this loop
+
+        result.append(
+            Series(
+                name=name,
+                unit=unit,
+                bucket_seconds=step_s,
+                points=[
+                    SeriesPoint(
+                        at=b.at,
+                        min=value(b.vmin),
+                        max=value(b.vmax),
+                        mean=value(b.mean),
+                        last=value(b.last),
+                        count=b.count,
+                    )
+                    for b in by_field.get(name, [])
+                ],
+            )
+        )
+    return result
+
+
+@strawberry.type(description="Where the car was.")
+class PositionPoint:
+    at: datetime = strawberry.field(description="When (UTC).")
+    latitude: float = strawberry.field(description="Degrees north.")
+    longitude: float = strawberry.field(description="Degrees east.")
+
+    @classmethod
+    def of(cls, position: Position) -> PositionPoint:
+        return cls(at=position.at, latitude=position.latitude, longitude=position.longitude)
