@@ -15,6 +15,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage, SubscribeMessage
 from strawberry.types.unset import UNSET, UnsetType
 
 from teslasync import __version__
@@ -28,21 +30,53 @@ from teslasync.errors import Unauthenticated
 from teslasync.observability import metrics
 from teslasync.observability.health import readiness
 from teslasync.schema import Limits, build_schema
+from teslasync.schema.persisted import PersistedQueries, PersistedQueryError
 from teslasync.telemetry.runtime import TelemetryRuntime
 
 ACK = cast(UnsetType, UNSET)  # connection_ack without a payload
 KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics"}
 
 
+class PersistedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws with persisted queries: Strawberry does not pass a subscribe message's
+    `extensions` on, so a document asked for by `persistedQuery.sha256Hash` (with an empty `query`, which
+    the protocol requires) is put in place here, or refused with its code."""
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        store: PersistedQueries | None = getattr(self.view, "persisted", None)
+        payload = message["payload"]
+        if store is not None and payload.get("extensions"):
+            try:
+                payload["query"] = store.resolve(payload.get("query"), payload.get("extensions"))
+            except PersistedQueryError as exc:
+                refusal: ErrorMessage = {
+                    "id": message["id"],
+                    "type": "error",
+                    "payload": [{"message": exc.message, "extensions": {"code": exc.code}}],
+                }
+                await self.send_message(refusal)
+                return
+        await super().handle_subscribe(message)
+
+
 class GraphQLEndpoint(GraphQL[Context, None]):
     """Strawberry's ASGI view with authentication in front of every operation."""
 
+    graphql_transport_ws_handler_class = PersistedTransportWS
+
     def __init__(self, settings: Settings, db: Database, telemetry: TelemetryRuntime | None) -> None:
+        persisted = None
+        if settings.persisted_queries is not None:
+            persisted = PersistedQueries.load(
+                settings.persisted_queries, mandatory=settings.persisted_queries_only
+            )
         limits = Limits(
             max_depth=settings.graphql_max_depth,
             max_aliases=settings.graphql_max_aliases,
             max_tokens=settings.graphql_max_tokens,
+            max_cost=settings.graphql_max_cost,
             introspection=settings.introspection_enabled,
+            persisted=persisted,
         )
         # Strawberry refuses WebSockets from browser pages of other origins (same-origin pages, clients that
         # send no Origin, and TESLASYNC_ALLOWED_ORIGINS are allowed)
@@ -57,6 +91,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.settings = settings
         self.db = db
         self.telemetry = telemetry
+        self.persisted = persisted
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self._wants_ide(Request(scope)):

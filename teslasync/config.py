@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "TESLASYNC_"
@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = Field(default=4000, ge=100, le=100_000)
     graphql_max_subscriptions_per_connection: int = Field(default=50, ge=1, le=10_000)
     graphql_keep_alive_s: float = Field(default=15.0, gt=0)
+    graphql_max_cost: int = Field(default=250_000, ge=100, le=100_000_000)
+    persisted_queries: Path | None = None
+    persisted_queries_only: bool = False
 
     allowed_vins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     stale_after_s: float = Field(default=300.0, gt=0)
@@ -168,6 +171,12 @@ class Settings(BaseSettings):
         if not value.strip("/") or any(char in value for char in "#+"):
             raise ValueError("must be a topic prefix without wildcards")
         return value.strip("/")
+
+    @model_validator(mode="after")
+    def _persisted_only_needs_a_list(self) -> Settings:
+        if self.persisted_queries_only and self.persisted_queries is None:
+            raise ValueError("TESLASYNC_PERSISTED_QUERIES_ONLY needs TESLASYNC_PERSISTED_QUERIES (the list)")
+        return self
 
     @property
     def embedded_database(self) -> bool:

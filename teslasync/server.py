@@ -129,6 +129,7 @@ async def _serve(settings: Settings, sock: socket.socket, url: str, started: flo
     from teslasync.app import create_app
     from teslasync.demo import seed_demo
     from teslasync.jobs.derivation import attach_derivation
+    from teslasync.schema.persisted import ManifestError
     from teslasync.telemetry.runtime import TelemetryRuntime
 
     db = await prepare_database(settings, url)
@@ -136,7 +137,10 @@ async def _serve(settings: Settings, sock: socket.socket, url: str, started: flo
         await seed_demo(db)
     telemetry = TelemetryRuntime(settings, db)
     attach_derivation(telemetry)
-    app = create_app(settings, db, telemetry=telemetry)
+    try:
+        app = create_app(settings, db, telemetry=telemetry)
+    except ManifestError as exc:
+        raise StartupError(str(exc)) from None
     config = uvicorn.Config(
         app,
         log_config=None,

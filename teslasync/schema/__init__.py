@@ -18,6 +18,8 @@ from teslasync.schema.analytics import AnalyticsSubscriptions
 from teslasync.schema.costs import CostMutations, CostQueries
 from teslasync.schema.execution import PerEventCacheExecutionContext
 from teslasync.schema.extensions import ErrorCodes, UnitOfWork
+from teslasync.schema.persisted import PersistedQueries, PersistedQueryCheck
+from teslasync.schema.query_cost import CostLimit
 from teslasync.schema.signals import SignalSubscriptions
 from teslasync.schema.vehicles import VehicleQueries
 
@@ -44,16 +46,23 @@ class Limits:
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 4000
+    max_cost: int = 250_000
     introspection: bool = True
+    persisted: PersistedQueries | None = None
 
 
 def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     limits = limits or Limits()
     # classes, or factories of configured extensions: a fresh one is built for each request
-    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = []
+    if limits.persisted is not None:
+        store = limits.persisted
+        extensions.append(lambda: PersistedQueryCheck(store))
+    extensions += [
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: CostLimit(limits.max_cost),
         UnitOfWork,
     ]
     if not limits.introspection:
