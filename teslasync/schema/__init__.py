@@ -17,7 +17,7 @@ from strawberry.extensions import (
 from teslasync.schema.analytics import AnalyticsSubscriptions
 from teslasync.schema.costs import CostMutations, CostQueries
 from teslasync.schema.execution import PerEventCacheExecutionContext
-from teslasync.schema.extensions import ErrorCodes, UnitOfWork
+from teslasync.schema.extensions import ErrorCodes, NoNulText, UnitOfWork
 from teslasync.schema.persisted import PersistedQueries, PersistedQueryCheck
 from teslasync.schema.query_cost import CostLimit
 from teslasync.schema.signals import SignalSubscriptions
@@ -63,6 +63,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: CostLimit(limits.max_cost),
+        NoNulText,
         UnitOfWork,
     ]
     if not limits.introspection:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError, StringValueNode, Visitor, visit
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types.graphql import OperationType
@@ -94,3 +94,42 @@ class ErrorCodes(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         return _mask(error)
+
+
+class BadText(TeslaSyncError):
+    code = "BAD_ARGUMENT"
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+class NoNulText(SchemaExtension):
+    """PostgreSQL text cannot hold NUL characters: an argument carrying one is refused up front with a
+    precise error, rather than failing deep in a query."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        literals = [node.value for node in _string_values(document)] if document is not None else []
+        if context.pre_execution_errors is None and (_has_nul(context.variables) or _has_nul(literals)):
+            error = BadText("text arguments may not contain NUL (\\u0000) characters")
+            context.pre_execution_errors = [GraphQLError(error.message, original_error=error)]
+        yield
+
+
+def _string_values(document: DocumentNode) -> list[StringValueNode]:
+    found: list[StringValueNode] = []
+
+    class Collect(Visitor):
+        def enter_string_value(self, node: StringValueNode, *_: object) -> None:
+            found.append(node)
+
+    visit(document, Collect())
+    return found

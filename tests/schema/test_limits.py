@@ -109,3 +109,17 @@ async def test_websocket_origin_is_checked(tmp_path: Path, fresh_db: Database) -
         assert await opens("https://app.example"), "configured origins are allowed"
         assert await opens(f"http://127.0.0.1:{port}"), "same origin is allowed"
         assert not await opens("https://evil.example")
+
+
+async def test_nul_characters_in_text_are_refused_precisely(tmp_path: Path, db: Database) -> None:
+    """PostgreSQL text cannot hold NUL: found by the schema fuzz as an internal error on vehicle(vin)."""
+    async with client_for(make_settings(tmp_path, demo=True), db) as client:
+        literal = await client.post("/graphql", json={"query": '{ vehicle(vin: "\\u0000") { vin } }'})
+        variable = await client.post(
+            "/graphql",
+            json={"query": "query($v: String!) { vehicle(vin: $v) { vin } }", "variables": {"v": "5YJ\x00"}},
+        )
+    for response in (literal, variable):
+        [error] = response.json()["errors"]
+        assert error["extensions"]["code"] == "BAD_ARGUMENT"
+        assert "NUL" in error["message"]
