@@ -9,6 +9,7 @@ from strawberry.dataloader import DataLoader
 
 from teslasync.db.models import ChargingSessionRow, DriveRow, VehicleStateRow
 from teslasync.db.repositories import analytics as repo
+from teslasync.loaders.batching import per_vehicle
 
 Row = TypeVar("Row", DriveRow, ChargingSessionRow, VehicleStateRow)
 Window = tuple[datetime | None, datetime | None]
@@ -18,15 +19,7 @@ WindowKey = tuple[int, Window]
 def records_loader(session: Callable[[], AsyncSession], model: type[Row]) -> DataLoader[WindowKey, list[Row]]:
     """(vehicle id, (since, until)) -> its records overlapping the window; one statement per window."""
 
-    async def load(keys: list[WindowKey]) -> list[list[Row]]:
-        by_window: dict[Window, list[int]] = {}
-        for vehicle_id, window in keys:
-            by_window.setdefault(window, []).append(vehicle_id)
-        found: dict[WindowKey, list[Row]] = {}
-        for window, vehicle_ids in by_window.items():
-            rows = await repo.records_of(session(), model, vehicle_ids, *window)
-            for vehicle_id, records in rows.items():
-                found[(vehicle_id, window)] = records
-        return [found[key] for key in keys]
+    async def fetch(window: Window, vehicle_ids: list[int]) -> dict[int, list[Row]]:
+        return await repo.records_of(session(), model, vehicle_ids, *window)
 
-    return DataLoader(load_fn=load)
+    return per_vehicle(fetch, list)

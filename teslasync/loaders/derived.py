@@ -9,6 +9,7 @@ from strawberry.dataloader import DataLoader
 from teslasync.db.models import ChargingSessionRow, DriveRow, VehicleStateRow
 from teslasync.db.repositories import derived as repo
 from teslasync.db.repositories.derived import Page
+from teslasync.loaders.batching import per_vehicle
 
 PageKey = tuple[int, Page]
 
@@ -19,14 +20,7 @@ def page_loader(
 ) -> DataLoader[PageKey, list[Any]]:
     """(vehicle id, page) -> rows; one statement per distinct page, whatever the number of vehicles."""
 
-    async def load(keys: list[PageKey]) -> list[list[Any]]:
-        by_page: dict[Page, list[int]] = {}
-        for vehicle_id, page in keys:
-            by_page.setdefault(page, []).append(vehicle_id)
-        found: dict[PageKey, list[Any]] = {}
-        for page, vehicle_ids in by_page.items():
-            for vehicle_id, rows in (await repo.pages_for(session(), model, vehicle_ids, page)).items():
-                found[(vehicle_id, page)] = rows
-        return [found[key] for key in keys]
+    async def fetch(page: Page, vehicle_ids: list[int]) -> dict[int, list[Any]]:
+        return await repo.pages_for(session(), model, vehicle_ids, page)
 
-    return DataLoader(load_fn=load)
+    return per_vehicle(fetch, list)

@@ -15,8 +15,8 @@ from teslasync.db.models import ChargingSessionRow, DriveRow, VehicleStateRow
 from teslasync.db.repositories import derived as derived_repo
 from teslasync.db.repositories import vehicles as vehicles_repo
 from teslasync.db.repositories.derived import Page
-from teslasync.errors import NotFound, TeslaSyncError, require_scope
-from teslasync.resolvers.signals import TelemetryUnavailable
+from teslasync.errors import TeslaSyncError, require_scope
+from teslasync.resolvers.signals import live_vehicle
 
 ALL: tuple[datetime | None, datetime | None] = (None, None)
 
@@ -161,16 +161,8 @@ async def subscribe_derived(
 ) -> AsyncIterator[tuple[str, dict[str, Any], int]]:
     """Live announcements of live derivation for one vehicle: (topic, document, vehicle id). After a
     transport gap the current state is re-read, so a client never keeps a stale state."""
-    require_scope(context.principal, Scope.READ)
-    if context.telemetry is None:
-        raise TelemetryUnavailable("live telemetry is not running in this process")
-    vin = vin.strip().upper()
-    async with context.db.transaction() as session:
-        vehicle = (await vehicles_repo.by_vins(session, [vin])).get(vin)
-    if vehicle is None:
-        raise NotFound(f"no vehicle {vin}")
-    vehicle_id = vehicle.id
-    async for delivery in context.telemetry.fanout.subscribe(vin, topics):
+    vin, vehicle_id, fanout = await live_vehicle(context, vin)
+    async for delivery in fanout.subscribe(vin, topics):
         if delivery.gap and "$state" in topics:
             async with context.db.transaction() as session:
                 current = (await vehicles_repo.by_vins(session, [vin]))[vin]

@@ -10,7 +10,7 @@ from teslasync.db.repositories import vehicles as vehicles_repo
 from teslasync.db.repositories.signals import LatestRow
 from teslasync.errors import NotFound, TeslaSyncError, require_scope
 from teslasync.telemetry.catalogue import spec
-from teslasync.telemetry.fanout import Delivery, SignalUpdate
+from teslasync.telemetry.fanout import Delivery, Fanout, SignalUpdate
 from teslasync.telemetry.normalise import render
 from teslasync.telemetry.streams import StreamFacts, StreamState, stream_state
 
@@ -38,10 +38,9 @@ async def vehicle_stream_state(context: Context, vehicle_id: int) -> StreamState
     return stream_state(facts, datetime.now(UTC), stale_after)
 
 
-async def subscribe_signals(
-    context: Context, vin: str, names: Sequence[str] | None
-) -> AsyncIterator[tuple[SignalUpdate, bool]]:
-    """Live updates for one vehicle: (update, gap) where `gap` marks values re-read after a transport gap."""
+async def live_vehicle(context: Context, vin: str) -> tuple[str, int, Fanout]:
+    """What a subscription to one vehicle starts from: its VIN as stored, its id, the live fan-out. A
+    subscription has no unit of work: the lookup runs in a short transaction of its own."""
     require_scope(context.principal, Scope.READ)
     if context.telemetry is None:
         raise TelemetryUnavailable("live telemetry is not running in this process")
@@ -50,9 +49,16 @@ async def subscribe_signals(
         vehicle = (await vehicles_repo.by_vins(session, [vin])).get(vin)
     if vehicle is None:
         raise NotFound(f"no vehicle {vin}")
-    vehicle_id = vehicle.id
+    return vin, vehicle.id, context.telemetry.fanout
+
+
+async def subscribe_signals(
+    context: Context, vin: str, names: Sequence[str] | None
+) -> AsyncIterator[tuple[SignalUpdate, bool]]:
+    """Live updates for one vehicle: (update, gap) where `gap` marks values re-read after a transport gap."""
+    vin, vehicle_id, fanout = await live_vehicle(context, vin)
     delivery: Delivery
-    async for delivery in context.telemetry.fanout.subscribe(vin, names):
+    async for delivery in fanout.subscribe(vin, names):
         if delivery.gap:
             async with context.db.transaction() as session:
                 rows = await repo.latest_for(session, [vehicle_id], names)

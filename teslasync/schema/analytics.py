@@ -16,7 +16,7 @@ from teslasync.db.models import ChargingSessionRow, DriveRow, VehicleStateRow
 from teslasync.resolvers import analytics as resolvers
 from teslasync.resolvers.derived import encode_cursor
 from teslasync.schema.context import Info
-from teslasync.schema.derived import ChargingSession, Drive, PageInfo
+from teslasync.schema.derived import ChargingSession, Drive, PageInfo, page_info
 from teslasync.schema.units import UnitSystem
 
 
@@ -66,10 +66,7 @@ def state_connection(rows: list[VehicleStateRow], first: int) -> StateSpanConnec
         StateSpanEdge(cursor=encode_cursor(r.started_at, r.id), node=StateSpan.from_row(r))
         for r in rows[:first]
     ]
-    more = len(rows) > first
-    return StateSpanConnection(
-        edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
-    )
+    return StateSpanConnection(edges=edges, page_info=page_info(len(rows) > first, edges))
 
 
 @strawberry.type(description="The car's energy per unit of rated range, learned from its charges.")

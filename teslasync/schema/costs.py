@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import strawberry
 
 from teslasync.analytics.costs import TouWindow
-from teslasync.analytics.pricing import tidy, windows_of
+from teslasync.analytics.pricing import tariff_of
 from teslasync.db.models import GeofenceRow, TariffRow
 from teslasync.resolvers import costs as resolvers
 from teslasync.schema.context import Info
@@ -63,16 +63,17 @@ class TariffType:
 
     @classmethod
     def from_row(cls, row: TariffRow) -> TariffType:
+        tariff = tariff_of(row)
         return cls(
-            id=strawberry.ID(str(row.id)),
-            name=row.name,
-            currency=row.currency,
-            timezone=row.timezone,
-            price_per_kwh=tidy(row.price_per_kwh),
-            price_per_minute=tidy(row.price_per_minute),
-            session_fee=tidy(row.session_fee),
-            windows=[TouWindowType.of(window) for window in windows_of(row.windows)],
-            free_supercharging=row.free_supercharging,
+            id=strawberry.ID(str(tariff.id)),
+            name=tariff.name,
+            currency=tariff.currency,
+            timezone=tariff.timezone,
+            price_per_kwh=tariff.price_per_kwh,
+            price_per_minute=tariff.price_per_minute,
+            session_fee=tariff.session_fee,
+            windows=[TouWindowType.of(window) for window in tariff.windows],
+            free_supercharging=tariff.free_supercharging,
         )
 
 

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 import strawberry
 
@@ -197,7 +198,12 @@ class ChargingSessionConnection:
     page_info: PageInfo = strawberry.field(description="Paging state.")
 
 
-def _page_info(more: bool, edges: list[DriveEdge] | list[ChargingSessionEdge]) -> PageInfo:
+class HasCursor(Protocol):
+    @property
+    def cursor(self) -> str: ...
+
+
+def page_info(more: bool, edges: Sequence[HasCursor]) -> PageInfo:
     """Rows were fetched one beyond the page, so `more` says whether a next page exists."""
     return PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
 
@@ -206,7 +212,7 @@ def drive_connection(rows: list[DriveRow], first: int) -> DriveConnection:
     edges = [
         DriveEdge(cursor=encode_cursor(r.started_at, r.id), node=Drive.from_row(r)) for r in rows[:first]
     ]
-    return DriveConnection(edges=edges, page_info=_page_info(len(rows) > first, edges))
+    return DriveConnection(edges=edges, page_info=page_info(len(rows) > first, edges))
 
 
 def charging_connection(rows: list[ChargingSessionRow], first: int) -> ChargingSessionConnection:
@@ -214,4 +220,4 @@ def charging_connection(rows: list[ChargingSessionRow], first: int) -> ChargingS
         ChargingSessionEdge(cursor=encode_cursor(r.started_at, r.id), node=ChargingSession.from_row(r))
         for r in rows[:first]
     ]
-    return ChargingSessionConnection(edges=edges, page_info=_page_info(len(rows) > first, edges))
+    return ChargingSessionConnection(edges=edges, page_info=page_info(len(rows) > first, edges))
