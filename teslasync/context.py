@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -22,6 +23,9 @@ class Context:
     telemetry: TelemetryRuntime | None = None
     connection_params: dict[str, object] | None = None  # a WebSocket's connection_init payload
     loaders: Loaders = field(init=False)
+    # "now" for this operation: every vehicle's open-ended window ends at the same instant, so the loaders
+    # batch them into one statement
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
     _session: AsyncSession | None = None
 
     def __post_init__(self) -> None:

@@ -76,8 +76,8 @@ async def battery_health(
     return health, factor
 
 
-def _window(since: datetime, until: datetime | None) -> tuple[datetime, datetime]:
-    until = until or datetime.now(UTC)
+def _window(since: datetime, until: datetime | None, now: datetime) -> tuple[datetime, datetime]:
+    until = until or now
     if until <= since:
         raise BadArgument("until must be after since")
     if until - since > timedelta(days=daily.MAX_DAYS):
@@ -91,7 +91,7 @@ async def vampire_drain(
     if not 0 < min_hours <= 24 * 30:
         raise BadArgument("minHours must be above 0 and at most 720")
     factor = await efficiency(context, vehicle_id)
-    window = _window(since, until)
+    window = _window(since, until, context.now)
     drives = await context.loaders.drives_in.load((vehicle_id, window))
     charges = await context.loaders.charges_in.load((vehicle_id, window))
     states = await context.loaders.states_in.load((vehicle_id, window))
@@ -146,7 +146,7 @@ async def daily_stats(
         first,
         last,
         zone,
-        now=datetime.now(UTC),
+        now=context.now,
     )
 
 

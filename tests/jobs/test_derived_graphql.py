@@ -59,8 +59,8 @@ async def test_drives_and_sessions_pages(tmp_path: Path, pipeline: Pipeline, fix
 
 
 async def test_statements_do_not_grow_with_the_number_of_vehicles(tmp_path: Path, fresh_db: Database) -> None:
-    """`{ vehicles { drives ... chargingSessions ... signals streamState } }` runs as many SQL statements for
-    one vehicle as for a hundred: every relation is loaded in batches."""
+    """`{ vehicles { ...every relation and figure a vehicle has... } }` runs as many SQL statements for one
+    vehicle as for a hundred: every relation is loaded in batches."""
     from datetime import UTC, datetime, timedelta
 
     from sqlalchemy import event
@@ -69,8 +69,14 @@ async def test_statements_do_not_grow_with_the_number_of_vehicles(tmp_path: Path
     from teslasync.db.repositories.vehicles import ensure_vehicle
 
     query = (
-        "{ vehicles { vin streamState signals { name } drives(first: 2) { edges { node { id } } } "
-        "chargingSessions(first: 2) { edges { node { id } } } } }"
+        "{ vehicles { vin streamState signals { name } "
+        "drives(first: 2) { edges { node { id energyUsedKwh consumption } } } "
+        "chargingSessions(first: 2) { edges { node { id geofence { name } } } } "
+        "states(first: 2) { edges { node { state } } } efficiency { whPerKm } batteryHealth { capacityNowKwh } "
+        'vampireDrain(since: "2025-12-01T00:00:00Z") { hours } '
+        'dailyStats(from: "2026-01-01", to: "2026-01-03") { distance } '
+        'series(names: ["Soc"], since: "2026-01-01T00:00:00Z", until: "2026-01-02T00:00:00Z") { name } '
+        'positions(since: "2026-01-01T00:00:00Z", until: "2026-01-02T00:00:00Z") { at } } }'
     )
 
     async def statements_for(added: range) -> int:

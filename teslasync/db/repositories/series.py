@@ -24,7 +24,7 @@ class Bucket:
     count: int
 
 
-_RAW = """
+RAW_SQL = """
 SELECT vehicle_id, field, date_bin(:step, ts, :origin) AS at, min(num) AS vmin, max(num) AS vmax,
        avg(num) AS mean, (array_agg(num ORDER BY ts DESC))[1] AS last, count(*) AS n
 FROM signals
@@ -34,7 +34,7 @@ GROUP BY vehicle_id, field, at ORDER BY vehicle_id, field, at
 """
 
 # whole hours: a range served from the rollup starts at the hour `since` falls in
-_HOURLY = """
+HOURLY_SQL = """
 SELECT vehicle_id, field, date_bin(:step, bucket, :origin) AS at, min(vmin) AS vmin, max(vmax) AS vmax,
        sum(vsum) / nullif(sum(n), 0) AS mean, (array_agg(last_num ORDER BY last_ts DESC))[1] AS last,
        sum(n) AS n
@@ -55,7 +55,7 @@ async def buckets(
 ) -> list[Bucket]:
     """Numeric values per bucket of `step`: from the hourly rollup when a bucket is at least an hour (a
     month at 1 Hz is then ~720 rows per field, not 2.6 million), from the raw values otherwise."""
-    sql = _HOURLY if step >= timedelta(hours=1) else _RAW
+    sql = HOURLY_SQL if step >= timedelta(hours=1) else RAW_SQL
     rows = await session.execute(
         text(sql),
         {
