@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import gc
 import logging
 import signal
 import socket
@@ -141,6 +142,11 @@ async def _serve(settings: Settings, sock: socket.socket, url: str, started: flo
         app = create_app(settings, db, telemetry=telemetry)
     except ManifestError as exc:
         raise StartupError(str(exc)) from None
+    # What start-up built (the schema, modules, the catalogue) lives as long as the process: frozen out of
+    # the collector, a full collection no longer walks it (bench/analytics.py: the longest pauses under
+    # load fell from ~240 ms to ~40 ms).
+    gc.collect()
+    gc.freeze()
     config = uvicorn.Config(
         app,
         log_config=None,

@@ -36,12 +36,10 @@ class Drive:
     end_battery_level: float | None = strawberry.field(description="Battery level at the end, %.")
     max_speed_kmh: float | None = strawberry.field(description="Highest speed, km/h.")
     outside_temp_avg_c: float | None = strawberry.field(description="Average outside temperature, °C.")
-    track: list[TrackPoint] = strawberry.field(description="The GPS track.")
     row: strawberry.Private[DriveRow]
 
     @classmethod
     def from_row(cls, row: DriveRow) -> Drive:
-        track: list[Any] = row.track if isinstance(row.track, list) else []
         return cls(
             id=strawberry.ID(str(row.id)),
             started_at=row.started_at,
@@ -52,9 +50,14 @@ class Drive:
             end_battery_level=row.end_battery_level,
             max_speed_kmh=row.max_speed_kmh,
             outside_temp_avg_c=row.outside_temp_avg_c,
-            track=[TrackPoint(at=datetime.fromisoformat(p[0]), latitude=p[1], longitude=p[2]) for p in track],
             row=row,
         )
+
+    @strawberry.field(description="The GPS track.")
+    def track(self) -> list[TrackPoint]:
+        # built only when asked for: a list page without tracks does not pay for thousands of points
+        points: list[Any] = self.row.track if isinstance(self.row.track, list) else []
+        return [TrackPoint(at=datetime.fromisoformat(p[0]), latitude=p[1], longitude=p[2]) for p in points]
 
     @strawberry.field(
         description="Energy used, kWh: from the car's energy counter, else rated range lost times the car's "

@@ -110,6 +110,11 @@ class Pipeline:
             self._strategy = await session.run_sync(lambda s: recorded_strategy(s.connection()))
         self._task = asyncio.create_task(self._run(), name="telemetry-writer")
 
+    @property
+    def strategy(self) -> Strategy | None:
+        """The storage strategy, known once started."""
+        return self._strategy
+
     async def stop(self, grace_s: float = 10.0) -> None:
         """Write what is queued, then stop. If that takes longer than `grace_s` (the database is down), stop
         anyway: what was not written was not acknowledged either, so the source delivers it again."""

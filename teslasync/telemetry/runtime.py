@@ -12,6 +12,8 @@ from redis.exceptions import RedisError
 
 from teslasync.config import Settings
 from teslasync.db.engine import Database
+from teslasync.db.repositories.signals import prepare_partitions
+from teslasync.db.storage import Strategy
 from teslasync.fleet.vehicle_data import FleetApiVehicleData
 from teslasync.observability import metrics
 from teslasync.telemetry.fanout import Fanout, LocalFanout, SignalUpdate
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from teslasync.telemetry.sources.redis_records import RedisRecordSource
 
 log = logging.getLogger("teslasync.telemetry")
+PARTITION_CHECK_S = 12 * 3600
 
 
 class TelemetryRuntime:
@@ -69,9 +72,24 @@ class TelemetryRuntime:
             metrics.L2_FAILURES.inc()
             log.warning("latest-value cache write failed (%s)", type(exc).__name__)
 
+    async def _maintain_partitions(self) -> None:
+        """Plain storage partitions signals by month: the months ahead are prepared at start and twice a
+        day, so a service that runs for months never fills the catch-all default partition."""
+        while True:
+            try:
+                async with self.db.transaction() as session:
+                    created = await prepare_partitions(session)
+                if created:
+                    log.info("prepared %d monthly signal partitions", created)
+            except Exception:  # the loop must outlive a database outage
+                log.exception("preparing signal partitions failed")
+            await asyncio.sleep(PARTITION_CHECK_S)
+
     async def start(self) -> None:
         await self.fanout.start()
         await self.pipeline.start()
+        if self.pipeline.strategy is Strategy.PLAIN:
+            self._sources.append(asyncio.create_task(self._maintain_partitions(), name="signal-partitions"))
         for companion in self.companions:
             self._sources.append(asyncio.create_task(companion(), name=f"telemetry-{companion.__name__}"))
         self.watcher = StaleWatcher(self.db, self.pipeline, self.stale_after, self._vehicle_data_source())

