@@ -89,13 +89,9 @@ class DriveDetector:
         *,
         offline_grace: timedelta = timedelta(minutes=15),
         settle: timedelta = timedelta(seconds=60),
-        efficiency_wh_per_km: float | None = None,
     ) -> None:
-        """`efficiency_wh_per_km`: the car's energy per km of rated range, used when it sends no
-        EnergyRemaining (learned from charges by the battery-health derivation)."""
         self.offline_grace = offline_grace
         self.settle = settle
-        self.efficiency = efficiency_wh_per_km
         self.latest: dict[str, Any] = {}
         self.has_gear = False
         self._open: _Open | None = None
@@ -225,14 +221,13 @@ class DriveDetector:
             )
         ]
 
-    def _energy(self, start: dict[str, Any], end: dict[str, Any]) -> float | None:
-        """From EnergyRemaining when the car sends it, else rated range lost times the car's efficiency."""
+    @staticmethod
+    def _energy(start: dict[str, Any], end: dict[str, Any]) -> float | None:
+        """From EnergyRemaining when the car sends it. Without it, energy is rated range lost times the
+        car's efficiency factor as known when asked (`daily.drive_energy`), not fixed here."""
         before, after = number(start.get("EnergyRemaining")), number(end.get("EnergyRemaining"))
         if before is not None and after is not None:
             return before - after
-        range_before, range_after = number(start.get("RatedRange")), number(end.get("RatedRange"))
-        if self.efficiency is not None and range_before is not None and range_after is not None:
-            return (range_before - range_after) * self.efficiency / 1000
         return None
 
 
