@@ -34,7 +34,17 @@ from typing import Any
 
 import asyncpg
 
-from bench.analytics import GcPauses, app_client, bench_api, latency_line, percentile, timed
+from bench.analytics import (
+    API_VIN,
+    PAGE,
+    RAW_FIRST,
+    GcPauses,
+    app_client,
+    bench_api,
+    latency_line,
+    percentile,
+    timed,
+)
 from bench.ingest import live_latency, services
 from teslasync.config import Settings, StorageMode
 from teslasync.db import migrate
@@ -97,6 +107,41 @@ def rollup_rows(vehicle_id: int, end: datetime) -> list[tuple[Any, ...]]:
                 )
             )
     return rows
+
+
+POLYLINE_QUERY = """
+query($vin: String!) {
+  vehicle(vin: $vin) {
+    drives(first: 100) {
+      edges { node { id startedAt distanceKm energyUsedKwh trackPolyline } }
+      pageInfo { endCursor hasNextPage }
+    }
+  }
+}"""
+
+
+async def bench_polyline(db: Database, connection: asyncpg.Connection, tmp: Path, iterations: int) -> None:
+    print("\n[3b] the same first page with each track as an encoded polyline (`trackPolyline`)", flush=True)
+    vehicle_id = await connection.fetchval("SELECT id FROM vehicles WHERE vin = $1", API_VIN)
+    async with app_client(tmp, db) as client:
+
+        async def api() -> Any:
+            return await client.post(
+                "/graphql", json={"query": POLYLINE_QUERY, "variables": {"vin": API_VIN}}
+            )
+
+        async def raw() -> Any:
+            return await connection.fetch(RAW_FIRST, [vehicle_id], PAGE + 1)
+
+        response = await api()
+        edges = response.json()["data"]["vehicle"]["drives"]["edges"]
+        print(f"  {len(edges)} drives, response {len(response.content) / 1024:.0f} KiB")
+        with GcPauses() as pauses:
+            took = await timed({"api": api, "raw": raw}, iterations, pauses)
+    print(latency_line("GraphQL over ASGI (httpx)", took["api"]) + "  " + pauses.summary("api"))
+    print(latency_line("SQL alone (asyncpg fetch)", took["raw"]))
+    ratio = percentile(took["api"], 0.5) / percentile(took["raw"], 0.5)
+    print(f"    API / SQL alone: {ratio:.2f}x (p50)", flush=True)
 
 
 async def bench_series(db: Database, connection: asyncpg.Connection, tmp: Path, iterations: int) -> None:
@@ -182,6 +227,7 @@ async def bench(args: argparse.Namespace, tmp: Path, pg: EmbeddedPostgres, mqtt_
     try:
         await migrate.upgrade(engine, StorageMode.PLAIN)
         await bench_api(db, connection, tmp, args.drives, args.iterations, profile=False)
+        await bench_polyline(db, connection, tmp, args.iterations)
         await bench_series(db, connection, tmp, args.iterations)
         settings = Settings(  # type: ignore[call-arg]
             data_dir=tmp / "data",

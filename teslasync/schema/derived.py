@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 import strawberry
 
+from teslasync.analytics import polyline
 from teslasync.analytics.daily import drive_energy
 from teslasync.analytics.units import value_in
 from teslasync.db.models import ChargingSessionRow, DriveRow
@@ -52,6 +53,14 @@ class Drive:
             outside_temp_avg_c=row.outside_temp_avg_c,
             row=row,
         )
+
+    @strawberry.field(
+        description="The GPS track as an encoded polyline (Google's algorithm, 5 decimals), which map "
+        "libraries decode: a fraction of the size and time of `track`, for lists and maps."
+    )
+    def track_polyline(self) -> str:
+        points: list[Any] = self.row.track if isinstance(self.row.track, list) else []
+        return polyline.encode((p[1], p[2]) for p in points)
 
     @strawberry.field(description="The GPS track.")
     def track(self) -> list[TrackPoint]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from teslasync.analytics import polyline
 from teslasync.db.engine import Database
 from teslasync.jobs.recompute import recompute
 from teslasync.telemetry.pipeline import Pipeline
@@ -15,7 +18,7 @@ QUERY = """
 query($vin: String!, $first: Int!, $after: String) {
   vehicle(vin: $vin) {
     drives(first: $first, after: $after) {
-      edges { cursor node { startedAt endedAt distanceKm maxSpeedKmh durationSeconds track { latitude } } }
+      edges { cursor node { startedAt endedAt distanceKm maxSpeedKmh durationSeconds trackPolyline track { latitude longitude } } }
       pageInfo { hasNextPage endCursor }
     }
     chargingSessions(first: 5) { edges { node { chargerType energyAddedKwh maxPowerKw endedAt curve { powerKw } } } }
@@ -37,6 +40,11 @@ async def test_drives_and_sessions_pages(tmp_path: Path, pipeline: Pipeline, fix
         assert round(edge["node"]["distanceKm"], 3) == 2.987
         assert edge["node"]["durationSeconds"] == 312.0 or abs(edge["node"]["durationSeconds"] - 312) < 1
         assert len(edge["node"]["track"]) >= 6
+        decoded = polyline.decode(edge["node"]["trackPolyline"])
+        track = [(p["latitude"], p["longitude"]) for p in edge["node"]["track"]]
+        assert len(decoded) == len(track)
+        for got, want in zip(decoded, track, strict=True):
+            assert got == pytest.approx(want, abs=1e-5)  # 5 decimals: about a metre
         assert vehicle["drives"]["pageInfo"] == {"hasNextPage": False, "endCursor": edge["cursor"]}
         [charge] = vehicle["chargingSessions"]["edges"]
         assert charge["node"]["chargerType"] == "DC"
