@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager, suppress
 from typing import Any, cast
 
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -15,7 +17,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+    _OperationStreamClosed,
+)
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage, SubscribeMessage
 from strawberry.types.unset import UNSET, UnsetType
 
@@ -30,6 +36,7 @@ from teslasync.errors import Unauthenticated
 from teslasync.observability import metrics
 from teslasync.observability.health import readiness
 from teslasync.schema import Limits, build_schema
+from teslasync.schema.multicast import Multicast
 from teslasync.schema.persisted import PersistedQueries, PersistedQueryError
 from teslasync.telemetry.runtime import TelemetryRuntime
 
@@ -37,10 +44,69 @@ ACK = cast(UnsetType, UNSET)  # connection_ack without a payload
 KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics"}
 
 
-class PersistedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
-    """graphql-transport-ws with persisted queries: Strawberry does not pass a subscribe message's
-    `extensions` on, so a document asked for by `persistedQuery.sha256Hash` (with an empty `query`, which
-    the protocol requires) is put in place here, or refused with its code."""
+def _is_subscription(query: str, operation_name: str | None) -> bool:
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False  # the execution reports it, as for any other operation
+    operation = get_operation_ast(document, operation_name)
+    return operation is not None and operation.operation is OperationType.SUBSCRIPTION
+
+
+class TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws with two additions:
+
+    - persisted queries: Strawberry does not pass a subscribe message's `extensions` on, so a document asked
+      for by `persistedQuery.sha256Hash` (with an empty `query`, which the protocol requires) is put in
+      place here, or refused with its code;
+    - shared subscriptions: subscriptions asking the same thing of the same principal share one execution
+      (see schema/multicast.py).
+    """
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        multicast: Multicast | None = getattr(self.view, "multicast", None)
+        if multicast is None or not _is_subscription(operation.query, operation.operation_name):
+            await super().run_operation(operation)
+            return
+        principal = self.context.principal
+        key = (
+            operation.query,
+            json.dumps(operation.variables or {}, sort_keys=True, default=str),
+            operation.operation_name,
+            principal.kind,
+            principal.name,
+            principal.token_id,
+            tuple(sorted(scope.value for scope in principal.scopes)),
+        )
+
+        def execution() -> Any:
+            return self.schema.stream(
+                operation.query,
+                variable_values=operation.variables,
+                context_value=self.context,
+                root_value=self.root_value,
+                operation_name=operation.operation_name,
+            )
+
+        async def opened() -> AsyncIterator[Any]:
+            source = await execution()
+            async with aclosing(source):
+                async for result in source:
+                    yield result
+
+        try:
+            results = multicast.listen(key, opened)
+            async with aclosing(results):
+                await self._send_result_stream(operation, results)
+            await operation.send_operation_message({"id": operation.id, "type": "complete"})
+        except _OperationStreamClosed:
+            return
+        except Exception as error:
+            await self.handle_task_exception(error)
+            with suppress(Exception):
+                await operation.send_operation_message({"id": operation.id, "type": "complete"})
+            self.operations.pop(operation.id, None)
+            raise
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         store: PersistedQueries | None = getattr(self.view, "persisted", None)
@@ -62,7 +128,7 @@ class PersistedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
 class GraphQLEndpoint(GraphQL[Context, None]):
     """Strawberry's ASGI view with authentication in front of every operation."""
 
-    graphql_transport_ws_handler_class = PersistedTransportWS
+    graphql_transport_ws_handler_class = TransportWS
 
     def __init__(self, settings: Settings, db: Database, telemetry: TelemetryRuntime | None) -> None:
         persisted = None
@@ -92,6 +158,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.db = db
         self.telemetry = telemetry
         self.persisted = persisted
+        self.multicast = Multicast()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self._wants_ide(Request(scope)):
@@ -236,5 +303,6 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = db
+    app.state.graphql = graphql
     app.add_middleware(RequestMetrics)
     return app
