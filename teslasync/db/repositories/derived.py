@@ -69,21 +69,22 @@ async def latest_before(session: AsyncSession, vehicle_id: int, since: datetime)
     return sorted(((r.ts, r.field, r.num, r.txt, r.doc) for r in rows), key=lambda r: (r[0], r[1]))
 
 
-async def replace_since(
-    session: AsyncSession,
-    vehicle_id: int,
-    since: datetime | None,
-    drives: Sequence[DriveRow],
-    sessions: Sequence[ChargingSessionRow],
-    states: Sequence[VehicleStateRow],
-) -> None:
+async def delete_since(session: AsyncSession, vehicle_id: int, since: datetime | None) -> None:
+    """The derived records a recompute replaces: all of the vehicle's, or those started from `since` on."""
     for model in (DriveRow, ChargingSessionRow, VehicleStateRow):
         statement = delete(model).where(model.vehicle_id == vehicle_id)
         if since is not None:
             statement = statement.where(model.started_at >= since)
         await session.execute(statement)
-    session.add_all([*drives, *sessions, *states])
+
+
+async def insert(
+    session: AsyncSession, rows: Sequence[DriveRow | ChargingSessionRow | VehicleStateRow]
+) -> None:
+    """Write rows and let the session forget them: a long recompute holds no more than one batch."""
+    session.add_all(rows)
     await session.flush()
+    session.expunge_all()
 
 
 async def rewind(session: AsyncSession, vehicle_id: int, since: datetime) -> datetime:
