@@ -3,6 +3,7 @@ refusals as data (`errors`), so a client can show each next to the field it conc
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from decimal import Decimal
 from enum import Enum
@@ -282,14 +283,18 @@ def _tariff_input(given: TariffInput) -> resolvers.TariffInput | list[MutationPr
 def _geofence_input(given: GeofenceInput) -> resolvers.GeofenceInput | list[MutationProblem]:
     tariff_id: int | None = None
     if given.tariff_id is not None:
-        if not str(given.tariff_id).isdigit():
+        tariff_id = _id(given.tariff_id)
+        if tariff_id is None:
             return [NotFoundProblem(field="tariffId", message=f"tariffId: no tariff {given.tariff_id}")]
-        tariff_id = int(given.tariff_id)
     return resolvers.GeofenceInput(given.name, given.latitude, given.longitude, given.radius_m, tariff_id)
 
 
+ROW_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only ("²".isdigit() is true), within a bigint
+
+
 def _id(value: strawberry.ID) -> int | None:
-    return int(value) if str(value).isdigit() else None
+    """An id this API gave out, or None: anything else names no row."""
+    return int(value) if ROW_ID.fullmatch(str(value)) else None
 
 
 @strawberry.type

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from httpx import AsyncClient
 
 from teslasync.auth.principal import Scope
@@ -193,3 +194,20 @@ async def test_only_admins_change_prices(tmp_path: Path, pipeline: Pipeline) -> 
         )
     assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert listed.json() == {"data": {"tariffs": []}}
+
+
+@pytest.mark.parametrize("bad_id", ["²", "99999999999999999999", "-1", "1e3", ""])
+async def test_ids_that_name_no_row_are_not_found(tmp_path: Path, pipeline: Pipeline, bad_id: str) -> None:
+    """Found by the schema fuzz: '²' passed str.isdigit() and failed in int(); a 20-digit id overflowed
+    bigint in PostgreSQL. Both were internal errors."""
+    async with client_for(make_settings(tmp_path, demo=True), pipeline.db) as client:
+        deleted = await gql(
+            client, "mutation($id: ID!) { deleteTariff(id: $id) { errors { __typename } } }", id=bad_id
+        )
+        fence = await gql(
+            client,
+            GEOFENCE,
+            input={"name": "x", "latitude": 1, "longitude": 1, "radiusM": 10, "tariffId": bad_id},
+        )
+    assert deleted["deleteTariff"]["errors"] == [{"__typename": "NotFoundProblem"}]
+    assert fence["createGeofence"]["errors"][0]["__typename"] == "NotFoundProblem"
