@@ -66,6 +66,14 @@ FIELDS = (
     "Odometer",
 )
 CHART = ("BatteryLevel", "VehicleSpeed", "OutsideTemp")
+COLUMNS_QUERY = """
+query($vin: String!, $since: DateTime!, $until: DateTime!, $names: [String!]!) {
+  vehicle(vin: $vin) {
+    series(names: $names, since: $since, until: $until, maxPoints: 500) {
+      name unit bucketSeconds columns { at min max mean last count }
+    }
+  }
+}"""
 SERIES_QUERY = """
 query($vin: String!, $since: DateTime!, $until: DateTime!, $names: [String!]!) {
   vehicle(vin: $vin) {
@@ -188,16 +196,22 @@ async def bench_series(db: Database, connection: asyncpg.Connection, tmp: Path, 
                 RAW_SERIES, [vehicle_id], list(CHART), since, until, step, series_repo.ORIGIN
             )
 
+        async def columns() -> Any:
+            return await client.post("/graphql", json={"query": COLUMNS_QUERY, "variables": variables})
+
         with GcPauses() as pauses:
-            took = await timed({"api": api, "orm": orm, "raw": raw}, iterations, pauses)
+            took = await timed({"api": api, "columns": columns, "orm": orm, "raw": raw}, iterations, pauses)
     api_ms, orm_ms, raw_ms = took["api"], took["orm"], took["raw"]
     print(latency_line("GraphQL over ASGI (httpx)", api_ms) + "  " + pauses.summary("api"))
+    print(latency_line("GraphQL, as `columns`", took["columns"]) + "  " + pauses.summary("columns"))
     print(latency_line("SQL + SQLAlchemy (buckets)", orm_ms) + "  " + pauses.summary("orm"))
     print(latency_line("SQL alone (asyncpg fetch)", raw_ms))
     api_p50 = percentile(api_ms, 0.5)
+    columns_p50 = percentile(took["columns"], 0.5)
     print(
         f"    API / SQL+SQLAlchemy: {api_p50 / percentile(orm_ms, 0.5):.2f}x, "
-        f"API / SQL alone: {api_p50 / percentile(raw_ms, 0.5):.2f}x (p50)",
+        f"API / SQL alone: {api_p50 / percentile(raw_ms, 0.5):.2f}x (p50); as columns: "
+        f"{columns_p50 / percentile(orm_ms, 0.5):.2f}x and {columns_p50 / percentile(raw_ms, 0.5):.2f}x",
         flush=True,
     )
 

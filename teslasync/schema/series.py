@@ -22,12 +22,35 @@ class SeriesPoint:
     count: int = strawberry.field(description="How many values the bucket holds.")
 
 
+@strawberry.type(
+    description="The same buckets as `points`, as one list per column (compact, and fast for charts)."
+)
+class SeriesColumns:
+    at: list[datetime] = strawberry.field(description="Each bucket's start (UTC).")
+    min: list[float] = strawberry.field(description="Lowest value per bucket.")
+    max: list[float] = strawberry.field(description="Highest value per bucket.")
+    mean: list[float] = strawberry.field(description="Mean per bucket.")
+    last: list[float] = strawberry.field(description="Last value per bucket.")
+    count: list[int] = strawberry.field(description="Values per bucket.")
+
+
 @strawberry.type(description="A numeric field's history in time buckets.")
 class Series:
     name: str = strawberry.field(description="Fleet Telemetry field name.")
     unit: str | None = strawberry.field(description="Unit of the values, in the unit system asked for.")
     bucket_seconds: int = strawberry.field(description="The bucket size chosen for the range, s.")
     points: list[SeriesPoint] = strawberry.field(description="Buckets with values, oldest first.")
+
+    @strawberry.field(description="The buckets as columns, oldest first: what a chart library takes.")
+    def columns(self) -> SeriesColumns:
+        return SeriesColumns(
+            at=[point.at for point in self.points],
+            min=[point.min for point in self.points],
+            max=[point.max for point in self.points],
+            mean=[point.mean for point in self.points],
+            last=[point.last for point in self.points],
+            count=[point.count for point in self.points],
+        )
 
 
 def series_of(names: list[str], step_s: int, buckets: list[Bucket], units: UnitSystem) -> list[Series]:

@@ -27,7 +27,7 @@ SERIES = """
 query($vin: String!, $since: DateTime!, $until: DateTime!, $max: Int!, $units: UnitSystem!) {
   vehicle(vin: $vin) {
     series(names: ["VehicleSpeed", "OutsideTemp"], since: $since, until: $until, maxPoints: $max, units: $units) {
-      name unit bucketSeconds points { at min max mean last count }
+      name unit bucketSeconds points { at min max mean last count } columns { at min max mean last count }
     }
   }
 }"""
@@ -75,6 +75,10 @@ async def test_a_drive_in_buckets_agrees_with_the_raw_values(
             units="IMPERIAL",
         )
     speed, temp = metric["series"]
+    for series in (speed, temp):
+        columns = series["columns"]
+        for name in ("at", "min", "max", "mean", "last", "count"):
+            assert columns[name] == [point[name] for point in series["points"]], name
     assert speed["name"] == "VehicleSpeed" and speed["unit"] == "km/h" and temp["unit"] == "°C"
     assert 1 <= len(speed["points"]) <= 12
     assert speed["bucketSeconds"] >= (until - since).total_seconds() / 11
