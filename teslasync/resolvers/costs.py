@@ -124,21 +124,22 @@ async def create_tariff(context: Context, given: TariffInput) -> Outcome:
     return Outcome(tariff=row)
 
 
-async def update_tariff(context: Context, tariff_id: int, given: TariffInput) -> Outcome:
+async def update_tariff(context: Context, tariff_id: int | str, given: TariffInput) -> Outcome:
+    """`tariff_id` a string: an id that names no row (as the client gave it)."""
     require_scope(context.principal, Scope.ADMIN)
-    row = await repo.tariff(context.session, tariff_id)
+    row = await repo.tariff(context.session, tariff_id) if isinstance(tariff_id, int) else None
     if row is None:
         return Outcome(problems=[Problem("id", f"no tariff {tariff_id}", not_found=True)])
     if problems := _tariff_problems(given):
         return Outcome(problems=problems)
     _fill_tariff(row, given)
     await context.session.flush()
-    return Outcome(tariff=row, repriced=await reprice(context.session, tariff_id))
+    return Outcome(tariff=row, repriced=await reprice(context.session, row.id))
 
 
-async def delete_tariff(context: Context, tariff_id: int) -> Outcome:
+async def delete_tariff(context: Context, tariff_id: int | str) -> Outcome:
     require_scope(context.principal, Scope.ADMIN)
-    if not await repo.delete_tariff(context.session, tariff_id):
+    if not isinstance(tariff_id, int) or not await repo.delete_tariff(context.session, tariff_id):
         return Outcome(problems=[Problem("id", f"no tariff {tariff_id}", not_found=True)])
     return Outcome(repriced=await reprice(context.session))
 
@@ -179,9 +180,9 @@ async def create_geofence(context: Context, given: GeofenceInput) -> Outcome:
     return Outcome(geofence=row, repriced=await reprice(context.session))
 
 
-async def update_geofence(context: Context, geofence_id: int, given: GeofenceInput) -> Outcome:
+async def update_geofence(context: Context, geofence_id: int | str, given: GeofenceInput) -> Outcome:
     require_scope(context.principal, Scope.ADMIN)
-    row = await repo.geofence(context.session, geofence_id)
+    row = await repo.geofence(context.session, geofence_id) if isinstance(geofence_id, int) else None
     if row is None:
         return Outcome(problems=[Problem("id", f"no geofence {geofence_id}", not_found=True)])
     if problems := await _geofence_problems(context, given):
@@ -191,8 +192,8 @@ async def update_geofence(context: Context, geofence_id: int, given: GeofenceInp
     return Outcome(geofence=row, repriced=await reprice(context.session))
 
 
-async def delete_geofence(context: Context, geofence_id: int) -> Outcome:
+async def delete_geofence(context: Context, geofence_id: int | str) -> Outcome:
     require_scope(context.principal, Scope.ADMIN)
-    if not await repo.delete_geofence(context.session, geofence_id):
+    if not isinstance(geofence_id, int) or not await repo.delete_geofence(context.session, geofence_id):
         return Outcome(problems=[Problem("id", f"no geofence {geofence_id}", not_found=True)])
     return Outcome(repriced=await reprice(context.session))

@@ -235,27 +235,20 @@ def _geofence_payload(outcome: resolvers.Outcome) -> GeofencePayload:
     return GeofencePayload(geofence=fence, errors=_problems(outcome), repriced_sessions=outcome.repriced)
 
 
-class BadClock(ValueError):
-    pass
-
-
-def _clock(text: str, where: str) -> time:
+def _clock(text: str, where: str) -> time | InvalidInput:
     try:
-        parsed = time.fromisoformat(text)
+        return time.fromisoformat(text)
     except ValueError:
-        raise BadClock(f"{where}: {text!r} is not a time of day (HH:MM)") from None
-    return parsed
+        return InvalidInput(field=where, message=f"{where}: {text!r} is not a time of day (HH:MM)")
 
 
 def _tariff_input(given: TariffInput) -> resolvers.TariffInput | list[MutationProblem]:
     windows: list[TouWindow] = []
     problems: list[MutationProblem] = []
     for i, window in enumerate(given.windows):
-        try:
-            start = _clock(window.start, f"windows[{i}].start")
-            end = _clock(window.end, f"windows[{i}].end")
-        except BadClock as exc:
-            problems.append(InvalidInput(field=str(exc).split(":", 1)[0], message=str(exc)))
+        start, end = _clock(window.start, f"windows[{i}].start"), _clock(window.end, f"windows[{i}].end")
+        if isinstance(start, InvalidInput) or isinstance(end, InvalidInput):
+            problems += [clock for clock in (start, end) if isinstance(clock, InvalidInput)]
             continue
         windows.append(
             TouWindow(
@@ -297,6 +290,12 @@ def _id(value: strawberry.ID) -> int | None:
     return int(value) if ROW_ID.fullmatch(str(value)) else None
 
 
+def _row(value: strawberry.ID) -> int | str:
+    """The row an id names, or the id as given: a resolver says it names no row, in the client's words."""
+    row_id = _id(value)
+    return row_id if row_id is not None else str(value)
+
+
 @strawberry.type
 class CostQueries:
     @strawberry.field(description="Every tariff.")
@@ -322,11 +321,11 @@ class CostMutations:
         given = _tariff_input(input)
         if isinstance(given, list):
             return TariffPayload(tariff=None, errors=given, repriced_sessions=0)
-        return _tariff_payload(await resolvers.update_tariff(info.context, _id(id) or 0, given))
+        return _tariff_payload(await resolvers.update_tariff(info.context, _row(id), given))
 
     @strawberry.mutation(description="Delete a tariff; its geofences keep no tariff (admin).")
     async def delete_tariff(self, info: Info, id: strawberry.ID) -> TariffPayload:
-        return _tariff_payload(await resolvers.delete_tariff(info.context, _id(id) or 0))
+        return _tariff_payload(await resolvers.delete_tariff(info.context, _row(id)))
 
     @strawberry.mutation(description="Add a geofence; sessions inside it are priced again (admin).")
     async def create_geofence(self, info: Info, input: GeofenceInput) -> GeofencePayload:
@@ -340,8 +339,8 @@ class CostMutations:
         given = _geofence_input(input)
         if isinstance(given, list):
             return GeofencePayload(geofence=None, errors=given, repriced_sessions=0)
-        return _geofence_payload(await resolvers.update_geofence(info.context, _id(id) or 0, given))
+        return _geofence_payload(await resolvers.update_geofence(info.context, _row(id), given))
 
     @strawberry.mutation(description="Delete a geofence; sessions are priced again (admin).")
     async def delete_geofence(self, info: Info, id: strawberry.ID) -> GeofencePayload:
-        return _geofence_payload(await resolvers.delete_geofence(info.context, _id(id) or 0))
+        return _geofence_payload(await resolvers.delete_geofence(info.context, _row(id)))

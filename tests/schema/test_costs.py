@@ -196,6 +196,13 @@ async def test_only_admins_change_prices(tmp_path: Path, pipeline: Pipeline) -> 
     assert listed.json() == {"data": {"tariffs": []}}
 
 
+async def gql_named(tmp_path: Path, pipeline: Pipeline, bad_id: str) -> str:
+    query = "mutation($id: ID!) { deleteTariff(id: $id) { errors { ... on NotFoundProblem { message } } } }"
+    async with client_for(make_settings(tmp_path, demo=True), pipeline.db) as client:
+        data = await gql(client, query, id=bad_id)
+    return str(data["deleteTariff"]["errors"][0]["message"])
+
+
 @pytest.mark.parametrize("bad_id", ["²", "99999999999999999999", "-1", "1e3", ""])
 async def test_ids_that_name_no_row_are_not_found(tmp_path: Path, pipeline: Pipeline, bad_id: str) -> None:
     """Found by the schema fuzz: '²' passed str.isdigit() and failed in int(); a 20-digit id overflowed
@@ -210,4 +217,21 @@ async def test_ids_that_name_no_row_are_not_found(tmp_path: Path, pipeline: Pipe
             input={"name": "x", "latitude": 1, "longitude": 1, "radiusM": 10, "tariffId": bad_id},
         )
     assert deleted["deleteTariff"]["errors"] == [{"__typename": "NotFoundProblem"}]
+    named = await gql_named(tmp_path, pipeline, bad_id)
+    assert named == f"no tariff {bad_id}", "the refusal names the id the client gave"
     assert fence["createGeofence"]["errors"][0]["__typename"] == "NotFoundProblem"
+
+
+async def test_a_window_time_that_is_not_a_time_of_day_names_its_field(
+    tmp_path: Path, pipeline: Pipeline
+) -> None:
+    window = {"weekdays": ["MONDAY"], "start": "25:00", "end": "xx", "pricePerKwh": "0.1"}
+    async with client_for(make_settings(tmp_path, demo=True), pipeline.db) as client:
+        refused = (await gql(client, TARIFF, input={**HOME, "pricePerKwh": "1", "windows": [window]}))[
+            "createTariff"
+        ]
+    assert refused["tariff"] is None
+    assert [(e["field"], e["message"]) for e in refused["errors"]] == [
+        ("windows[0].start", "windows[0].start: '25:00' is not a time of day (HH:MM)"),
+        ("windows[0].end", "windows[0].end: 'xx' is not a time of day (HH:MM)"),
+    ]
