@@ -15,6 +15,11 @@ GRAPHQL_OPERATIONS = Counter(
     "teslasync_graphql_operations_total", "GraphQL operations executed", ["type", "outcome"]
 )
 AUTH_FAILURES = Counter("teslasync_auth_failures_total", "Refused authentications", ["reason"])
+RATE_LIMITED = Counter("teslasync_rate_limited_total", "Requests refused by a rate limit", ["kind"])
+RATE_LIMIT_BACKEND_ERRORS = Counter(
+    "teslasync_rate_limit_backend_errors_total",
+    "Rate-limit checks answered in-process because Redis failed",
+)
 
 
 def render() -> tuple[bytes, str]:
