@@ -27,8 +27,8 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from teslasync import __version__
 from teslasync.auth.principal import Principal
-from teslasync.auth.requests import bearer_token, principal_for
-from teslasync.auth.tokens import TokenError, authenticate
+from teslasync.auth.requests import Authenticator, bearer_token
+from teslasync.auth.security import Security
 from teslasync.config import Settings
 from teslasync.context import Context
 from teslasync.db.engine import Database
@@ -156,6 +156,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         )
         self.settings = settings
         self.db = db
+        self.auth = Authenticator(settings, db)
+        self.security = Security.from_settings(settings)
         self.telemetry = telemetry
         self.persisted = persisted
         self.multicast = Multicast()
@@ -170,11 +172,15 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             Request(scope, receive) if scope["type"] == "http" else WebSocket(scope, receive, send)
         )
         try:
-            principal = await principal_for(connection, self.db, self.settings.demo)
+            principal = await self.auth.principal(connection)
         except Unauthenticated as exc:
-            if isinstance(connection, WebSocket) and bearer_token(connection) is None:
+            if (
+                isinstance(connection, WebSocket)
+                and exc.code == Unauthenticated.code
+                and bearer_token(connection) is None
+            ):
                 # browsers cannot set headers on a WebSocket: the token comes in connection_init instead
-                principal = Principal.nobody()
+                principal = Principal.nobody().with_address(self.auth.address(connection))
             else:
                 await self._refuse(connection, exc, scope, receive, send)
                 return
@@ -192,13 +198,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if not token:
             raise ConnectionRejectionError({"message": "authentication required", "code": "UNAUTHENTICATED"})
         try:
-            async with self.db.transaction() as session:
-                context.principal = await authenticate(session, token)
-        except TokenError:
-            metrics.AUTH_FAILURES.labels(reason="websocket").inc()
-            raise ConnectionRejectionError(
-                {"message": "invalid or expired token", "code": "UNAUTHENTICATED"}
-            ) from None
+            principal = await self.auth.token_principal(token, context.principal.address)
+        except Unauthenticated as exc:
+            raise ConnectionRejectionError({"message": exc.message, "code": exc.code}) from None
+        context.principal = principal.with_address(context.principal.address)
         return ACK
 
     def _wants_ide(self, request: Request) -> bool:
@@ -222,7 +225,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(
-            request=request, db=self.db, principal=request.state.principal, telemetry=self.telemetry
+            request=request,
+            db=self.db,
+            principal=request.state.principal,
+            security=self.security,
+            telemetry=self.telemetry,
         )
 
 
@@ -286,6 +293,7 @@ def create_app(
         try:
             yield
         finally:
+            await graphql.security.limiter.close()
             if telemetry is not None:
                 await telemetry.stop()
             if dispose_on_shutdown:

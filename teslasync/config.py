@@ -26,6 +26,19 @@ class StorageMode(StrEnum):
     PLAIN = "plain"
 
 
+class ForwardAuthPreset(StrEnum):
+    NONE = "none"
+    AUTHENTIK = "authentik"
+    AUTHELIA = "authelia"
+    OAUTH2_PROXY = "oauth2-proxy"
+    CUSTOM = "custom"
+
+
+class StepUpMode(StrEnum):
+    TOTP = "totp"
+    OFF = "off"
+
+
 class SettingsError(Exception):
     """A configuration value is wrong; the message names the variable in one line."""
 
@@ -69,6 +82,28 @@ class Settings(BaseSettings):
     mqtt_url: SecretStr | None = None
 
     secret_key: SecretStr | None = None
+    key_file: Path | None = None
+
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    forward_auth: ForwardAuthPreset = ForwardAuthPreset.NONE
+    forward_auth_user_header: str | None = None
+    forward_auth_email_header: str | None = None
+    forward_auth_name_header: str | None = None
+    forward_auth_groups_header: str | None = None
+    forward_auth_allowed_groups: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    forward_auth_admin_groups: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    step_up: StepUpMode = StepUpMode.TOTP
+    step_up_window_s: int = Field(default=300, ge=30, le=3600)
+    rate_limit_queries_per_minute: int = Field(default=600, ge=1)
+    rate_limit_mutations_per_minute: int = Field(default=60, ge=1)
+    rate_limit_commands_per_minute: int = Field(default=10, ge=1)
+    rate_limit_logins_per_minute: int = Field(default=10, ge=1)
+
+    tesla_authorize_url: str = "https://auth.tesla.com/oauth2/v3/authorize"
+    tesla_token_url: str = "https://fleet-auth.prd.vn.cloud.tesla.com/oauth2/v3/token"  # noqa: S105
+    # one Fleet API host for every region (a proxy, or a test server); unset: Tesla's regional hosts
+    tesla_fleet_api_url: str | None = None
+    tesla_refresh_margin_s: int = Field(default=900, ge=60)
 
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     introspection: bool | None = None
@@ -154,6 +189,28 @@ class Settings(BaseSettings):
     def _origins(cls, value: object) -> object:
         return _split_csv(value)
 
+    @field_validator("forward_auth_allowed_groups", "forward_auth_admin_groups", mode="before")
+    @classmethod
+    def _groups(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        networks = _split_csv(value)
+        if isinstance(networks, list):
+            for network in networks:
+                try:
+                    ipaddress.ip_network(str(network), strict=False)
+                except ValueError:
+                    raise ValueError(f"not an address or CIDR: {network}") from None
+        return networks
+
+    @field_validator("tesla_authorize_url", "tesla_token_url", "tesla_fleet_api_url")
+    @classmethod
+    def _tesla_url(cls, value: str | None) -> str | None:
+        return _check_url(value, ("https", "http"))
+
     @field_validator("allowed_vins", mode="before")
     @classmethod
     def _vins(cls, value: object) -> object:
@@ -176,6 +233,14 @@ class Settings(BaseSettings):
     def _persisted_only_needs_a_list(self) -> Settings:
         if self.persisted_queries_only and self.persisted_queries is None:
             raise ValueError("TESLASYNC_PERSISTED_QUERIES_ONLY needs TESLASYNC_PERSISTED_QUERIES (the list)")
+        return self
+
+    @model_validator(mode="after")
+    def _forward_auth_needs_proxies(self) -> Settings:
+        if self.forward_auth is not ForwardAuthPreset.NONE and not self.trusted_proxies:
+            raise ValueError("TESLASYNC_FORWARD_AUTH needs TESLASYNC_TRUSTED_PROXIES (the proxies' CIDRs)")
+        if self.forward_auth is ForwardAuthPreset.CUSTOM and not self.forward_auth_user_header:
+            raise ValueError("TESLASYNC_FORWARD_AUTH=custom needs TESLASYNC_FORWARD_AUTH_USER_HEADER")
         return self
 
     @property

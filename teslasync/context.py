@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from teslasync.auth.principal import Principal
+from teslasync.auth.security import Security
 from teslasync.db.engine import Database
 from teslasync.loaders import Loaders
 from teslasync.telemetry.runtime import TelemetryRuntime
@@ -20,6 +21,7 @@ class Context:
     request: Request | WebSocket
     db: Database
     principal: Principal
+    security: Security
     telemetry: TelemetryRuntime | None = None
     connection_params: dict[str, object] | None = None  # a WebSocket's connection_init payload
     loaders: Loaders = field(init=False)

@@ -9,9 +9,10 @@ from teslasync.auth.principal import Principal, Scope
 class TeslaSyncError(Exception):
     code = "BAD_REQUEST"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, **extensions: object) -> None:
         super().__init__(message)
         self.message = message
+        self.extensions = extensions  # more for the client beside the code, e.g. retryAfter
 
 
 class Unauthenticated(TeslaSyncError):
@@ -24,6 +25,22 @@ class Forbidden(TeslaSyncError):
 
 class NotFound(TeslaSyncError):
     code = "NOT_FOUND"
+
+
+class StepUpRequired(TeslaSyncError):
+    """A sensitive operation needs a TOTP code verified in the last few minutes."""
+
+    code = "STEP_UP_REQUIRED"
+
+
+class TotpEnrolmentRequired(TeslaSyncError):
+    """A sensitive operation needs step-up, and the user has no TOTP to step up with."""
+
+    code = "TOTP_ENROLMENT_REQUIRED"
+
+
+class RateLimited(TeslaSyncError):
+    code = "RATE_LIMITED"
 
 
 class InternalError(TeslaSyncError):

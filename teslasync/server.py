@@ -155,6 +155,9 @@ async def _serve(settings: Settings, sock: socket.socket, url: str, started: flo
         ws_ping_interval=20,
         ws_ping_timeout=20,
         lifespan="on",
+        # the peer must stay the TCP peer: forward-auth trusts identity headers by the proxy's own address,
+        # and auth/forward.py reads X-Forwarded-For itself, from trusted proxies only
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     original_startup = server.startup

@@ -97,3 +97,34 @@ async def test_operations_per_connection_are_limited(production: tuple[int, str]
         if r["type"] == "error" and r["payload"][0]["message"] == "Subscription limit reached"
     ]
     assert len(limited) == 1 and limited[0]["id"] == "3"
+
+
+async def test_forward_auth_headers_on_the_upgrade_sign_the_socket_in(
+    tmp_path: Path, fresh_db: Database
+) -> None:
+    """From a trusted proxy the user is who the headers say, and sees only what is shared with them; the same
+    headers from elsewhere are refused before the handshake."""
+    async with fresh_db.transaction() as session:
+        await ensure_vehicle(session, "5YJ3E7EB2NF000001")
+    headers = {"Remote-User": "ada", "Remote-Groups": "family"}
+    for trusted, expected in (("127.0.0.1/32", "ack"), ("10.9.9.0/24", "refused")):
+        settings = make_settings(tmp_path, forward_auth="authelia", trusted_proxies=[trusted])
+        async with serve(create_app(settings, fresh_db, dispose_on_shutdown=False)) as port:
+            url = f"ws://127.0.0.1:{port}/graphql"
+            if expected == "refused":
+                with pytest.raises(websockets.InvalidStatus):
+                    await websockets.connect(url, subprotocols=PROTOCOL, additional_headers=headers)
+                continue
+            socket = await websockets.connect(url, subprotocols=PROTOCOL, additional_headers=headers)
+            await socket.send(json.dumps({"type": "connection_init"}))
+            assert json.loads(await socket.recv()) == {"type": "connection_ack"}
+            query = 'subscription { vehicleState(vin: "5YJ3E7EB2NF000001") { state } }'
+            await socket.send(json.dumps({"id": "s", "type": "subscribe", "payload": {"query": query}}))
+            reply = json.loads(await socket.recv())
+            assert reply["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+            listing = {"query": "{ me { user { username } } vehicles { vin } }"}
+            await socket.send(json.dumps({"id": "q", "type": "subscribe", "payload": listing}))
+            while (message := json.loads(await socket.recv()))["id"] != "q":
+                pass
+            assert message["payload"]["data"] == {"me": {"user": {"username": "ada"}}, "vehicles": []}
+            await socket.close()

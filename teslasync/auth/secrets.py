@@ -337,6 +337,9 @@ class Keyring:
 
 
 def default_key_file(settings: Settings) -> Path:
+    """`TESLASYNC_KEY_FILE`, else `<data dir>/keyring.json`."""
+    if settings.key_file is not None:
+        return settings.key_file.expanduser().resolve()
     return settings.resolved_data_dir / KEY_FILE_NAME
 
 

@@ -14,8 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from teslasync.auth.principal import Principal, Scope, effective_scopes
+from teslasync.auth.principal import Principal, Role, Scope, effective_scopes, user_scopes
+from teslasync.db.models import ApiToken, User
 from teslasync.db.repositories import tokens as repo
+from teslasync.db.repositories import users as users_repo
 
 TOKEN_MARK = "tsk"  # noqa: S105 - the token format's marker, not a secret
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -46,17 +48,31 @@ def parse(token: str) -> tuple[str, str]:
 
 
 async def create_token(
-    session: AsyncSession, name: str, scopes: list[Scope], expires_in: timedelta | None = None
+    session: AsyncSession,
+    name: str,
+    scopes: list[Scope],
+    expires_in: timedelta | None = None,
+    user_id: int | None = None,
 ) -> IssuedToken:
+    """A new token acting for `user_id` (None: the built-in administrator, as the CLI does). Scopes the
+    user could not hold (`admin` for a user who is not an administrator) are refused."""
     if not name.strip():
         raise ValueError("a token needs a name")
     if not scopes:
         raise ValueError("a token needs at least one scope")
+    if user_id is None:
+        user_id = (await users_repo.builtin_admin(session)).id
+    user = await users_repo.by_id(session, user_id)
+    if user is None:
+        raise ValueError(f"no user {user_id}")
+    beyond = {scope.value for scope in scopes} - {scope.value for scope in user_scopes(user.is_admin)}
+    if beyond:
+        raise ValueError(f"{user.username} cannot hold the scope {', '.join(sorted(beyond))}")
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     expires_at = datetime.now(UTC) + expires_in if expires_in else None
     scope_names = tuple(sorted({scope.value for scope in scopes}))
-    row = await repo.add_token(session, name.strip(), prefix, _hash(secret), scope_names, expires_at)
+    row = await repo.add_token(session, name.strip(), prefix, _hash(secret), scope_names, expires_at, user_id)
     return IssuedToken(row.id, row.name, f"{TOKEN_MARK}_{prefix}_{secret}", scope_names, expires_at)
 
 
@@ -70,6 +86,28 @@ async def authenticate(session: AsyncSession, token: str, now: datetime | None =
         raise TokenError("revoked token")
     if row.expires_at is not None and row.expires_at <= now:
         raise TokenError("expired token")
+    user = await users_repo.by_id(session, row.user_id)
+    if user is None or user.disabled_at is not None:
+        raise TokenError("token of a disabled user")
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
         await repo.touch(session, row.id, now)
-    return Principal(kind="token", name=row.name, scopes=effective_scopes(row.scopes), token_id=row.id)
+    return await principal_of(session, user, kind="token", name=f"{user.username}/{row.name}", token=row)
+
+
+async def principal_of(
+    session: AsyncSession, user: User, *, kind: str, name: str, token: ApiToken | None = None
+) -> Principal:
+    """The principal of a user, through a token (within its scopes) or directly."""
+    scopes = user_scopes(user.is_admin)
+    if token is not None:
+        scopes = scopes & effective_scopes(token.scopes)
+    roles = {} if user.is_admin else await users_repo.roles_of(session, user.id)
+    return Principal(
+        kind=kind,
+        name=name,
+        scopes=scopes,
+        token_id=token.id if token is not None else None,
+        user_id=user.id,
+        is_admin=user.is_admin,
+        roles={vehicle_id: Role(role) for vehicle_id, role in roles.items()},
+    )

@@ -42,13 +42,13 @@ async def live_vehicle(context: Context, vin: str) -> tuple[str, int, Fanout]:
     """What a subscription to one vehicle starts from: its VIN as stored, its id, the live fan-out. A
     subscription has no unit of work: the lookup runs in a short transaction of its own."""
     require_scope(context.principal, Scope.READ)
-    if context.telemetry is None:
-        raise TelemetryUnavailable("live telemetry is not running in this process")
     vin = vin.strip().upper()
     async with context.db.transaction() as session:
         vehicle = (await vehicles_repo.by_vins(session, [vin])).get(vin)
-    if vehicle is None:
+    if vehicle is None or context.principal.role_for(vehicle.id) is None:
         raise NotFound(f"no vehicle {vin}")
+    if context.telemetry is None:
+        raise TelemetryUnavailable("live telemetry is not running in this process")
     return vin, vehicle.id, context.telemetry.fanout
 
 

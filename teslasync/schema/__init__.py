@@ -20,17 +20,19 @@ from teslasync.schema.execution import PerEventCacheExecutionContext
 from teslasync.schema.extensions import ErrorCodes, NoNulText, UnitOfWork
 from teslasync.schema.persisted import PersistedQueries, PersistedQueryCheck
 from teslasync.schema.query_cost import CostLimit
+from teslasync.schema.rate_limit import RateLimit
 from teslasync.schema.signals import SignalSubscriptions
+from teslasync.schema.users import UserMutations, UserQueries
 from teslasync.schema.vehicles import VehicleQueries
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(VehicleQueries, CostQueries):
+class Query(VehicleQueries, CostQueries, UserQueries):
     pass
 
 
 @strawberry.type(description="Everything a client can change. Refusals come back as data in `errors`.")
-class Mutation(CostMutations):
+class Mutation(CostMutations, UserMutations):
     pass
 
 
@@ -59,6 +61,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         store = limits.persisted
         extensions.append(lambda: PersistedQueryCheck(store))
     extensions += [
+        RateLimit,
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),

@@ -80,7 +80,7 @@ def _mask(error: GraphQLError) -> GraphQLError:
     """Our own errors keep their message and gain a `code`; anything else is masked and logged."""
     original = error.original_error
     if isinstance(original, TeslaSyncError):
-        return _with(error, original.message, {"code": original.code})
+        return _with(error, original.message, {"code": original.code, **original.extensions})
     if original is None:  # parse and validation errors: precise, and safe to show
         return _with(error, error.message, {"code": "GRAPHQL_VALIDATION_FAILED", **(error.extensions or {})})
     request_id = uuid.uuid4().hex[:12]

@@ -16,9 +16,15 @@ async def add_token(
     secret_hash: str,
     scopes: Sequence[str],
     expires_at: datetime | None,
+    user_id: int,
 ) -> ApiToken:
     token = ApiToken(
-        name=name, prefix=prefix, secret_hash=secret_hash, scopes=list(scopes), expires_at=expires_at
+        name=name,
+        prefix=prefix,
+        secret_hash=secret_hash,
+        scopes=list(scopes),
+        expires_at=expires_at,
+        user_id=user_id,
     )
     session.add(token)
     await session.flush()
@@ -29,17 +35,20 @@ async def by_prefix(session: AsyncSession, prefix: str) -> ApiToken | None:
     return await session.scalar(select(ApiToken).where(ApiToken.prefix == prefix))
 
 
-async def list_tokens(session: AsyncSession) -> Sequence[ApiToken]:
-    return (await session.scalars(select(ApiToken).order_by(ApiToken.id))).all()
+async def list_tokens(session: AsyncSession, user_id: int | None = None) -> Sequence[ApiToken]:
+    """Every token, or one user's."""
+    query = select(ApiToken).order_by(ApiToken.id)
+    if user_id is not None:
+        query = query.where(ApiToken.user_id == user_id)
+    return (await session.scalars(query)).all()
 
 
-async def revoke(session: AsyncSession, token_id: int) -> bool:
-    result = await session.execute(
-        update(ApiToken)
-        .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
-        .returning(ApiToken.id)
-    )
+async def revoke(session: AsyncSession, token_id: int, user_id: int | None = None) -> bool:
+    """Revoke a token (only if it is `user_id`'s, when given); False if there was none to revoke."""
+    query = update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+    if user_id is not None:
+        query = query.where(ApiToken.user_id == user_id)
+    result = await session.execute(query.values(revoked_at=datetime.now(UTC)).returning(ApiToken.id))
     return result.scalar() is not None
 
 

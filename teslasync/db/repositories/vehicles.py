@@ -9,8 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from teslasync.db.models import Vehicle
 
 
-async def list_vehicles(session: AsyncSession) -> Sequence[Vehicle]:
-    return (await session.scalars(select(Vehicle).order_by(Vehicle.id))).all()
+async def list_vehicles(session: AsyncSession, ids: frozenset[int] | None = None) -> Sequence[Vehicle]:
+    """Every vehicle (`ids` None), or those of `ids`, in id order."""
+    query = select(Vehicle).order_by(Vehicle.id)
+    if ids is not None:
+        query = query.where(Vehicle.id.in_(ids))
+    return (await session.scalars(query)).all()
 
 
 async def by_vins(session: AsyncSession, vins: Sequence[str]) -> dict[str, Vehicle]:
