@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import html
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing, asynccontextmanager, suppress
@@ -11,7 +14,7 @@ from typing import Any, cast
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -33,6 +36,7 @@ from teslasync.config import Settings
 from teslasync.context import Context
 from teslasync.db.engine import Database
 from teslasync.errors import Unauthenticated
+from teslasync.fleet.accounts import AccountError, TeslaAccounts
 from teslasync.observability import metrics
 from teslasync.observability.health import readiness
 from teslasync.schema import Limits, build_schema
@@ -41,7 +45,9 @@ from teslasync.schema.persisted import PersistedQueries, PersistedQueryError
 from teslasync.telemetry.runtime import TelemetryRuntime
 
 ACK = cast(UnsetType, UNSET)  # connection_ack without a payload
-KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics"}
+KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics", "/auth/tesla/callback"}
+TESLA_REFRESH_EVERY_S = 300.0
+log = logging.getLogger("teslasync.app")
 
 
 def _is_subscription(query: str, operation_name: str | None) -> bool:
@@ -158,6 +164,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.db = db
         self.auth = Authenticator(settings, db)
         self.security = Security.from_settings(settings)
+        self.tesla = TeslaAccounts(db, self.security.keys, settings)
         self.telemetry = telemetry
         self.persisted = persisted
         self.multicast = Multicast()
@@ -230,6 +237,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             principal=request.state.principal,
             security=self.security,
             telemetry=self.telemetry,
+            tesla=self.tesla,
         )
 
 
@@ -260,6 +268,14 @@ class RequestMetrics:
             metrics.HTTP_LATENCY.labels(route=route).observe(time.perf_counter() - started)
 
 
+def _page(title: str, message: str, status: int) -> Response:
+    body = (
+        f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>"
+    )
+    return HTMLResponse(body, status_code=status)
+
+
 def create_app(
     settings: Settings,
     db: Database,
@@ -282,6 +298,29 @@ def create_app(
         }
         return JSONResponse(body, status_code=200 if ready else 503)
 
+    async def tesla_callback(request: Request) -> Response:
+        """Where Tesla sends the owner back after signing in. The state is the capability: it names one
+        pending account, is single use and lapses after 15 minutes."""
+        params = request.query_params
+        if params.get("error"):
+            return _page("Tesla sign-in was not completed", f"Tesla said: {params['error']}.", 400)
+        code, state = params.get("code"), params.get("state")
+        if not code or not state:
+            return _page("Tesla sign-in failed", "The link lacks its code or state.", 400)
+        try:
+            account = await graphql.tesla.complete(code, state)
+        except AccountError as exc:
+            return _page("Tesla sign-in failed", str(exc), 400)
+        return _page("Tesla account connected", f"Region {account.region}. You can close this tab.", 200)
+
+    async def keep_tesla_tokens_fresh() -> None:
+        while True:
+            try:
+                await graphql.tesla.refresh_due()
+            except Exception:
+                log.exception("refreshing Tesla tokens failed; trying again in %.0f s", TESLA_REFRESH_EVERY_S)
+            await asyncio.sleep(TESLA_REFRESH_EVERY_S)
+
     async def metrics_endpoint(_: Request) -> Response:
         payload, content_type = metrics.render()
         return PlainTextResponse(payload, media_type=content_type)
@@ -290,9 +329,17 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if telemetry is not None:
             await telemetry.start()
+        refresher: asyncio.Task[None] | None = None
+        if telemetry is not None:  # the service, not an app built for one test
+            await graphql.tesla.recover()
+            refresher = asyncio.create_task(keep_tesla_tokens_fresh(), name="tesla-token-refresh")
         try:
             yield
         finally:
+            if refresher is not None:
+                refresher.cancel()
+                with suppress(asyncio.CancelledError):
+                    await refresher
             await graphql.security.limiter.close()
             if telemetry is not None:
                 await telemetry.stop()
@@ -306,6 +353,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Route("/auth/tesla/callback", tesla_callback),
         ],
         lifespan=lifespan,
     )

@@ -23,6 +23,8 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+keys_app = typer.Typer(help="Manage the keys that encrypt secrets at rest.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 T = TypeVar("T")
 
@@ -340,6 +342,30 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id (s
     if not run_with_db(settings_or_exit(), work):
         raise fail(f"no active token with id {token_id}")
     typer.echo(f"revoked token {token_id}")
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Make a new current key and re-encrypt every secret at rest under it, while the service runs.
+
+    Old keys stay in the key file for envelopes written meanwhile; running processes reload the file on
+    their own."""
+    from teslasync.jobs.keys import Rotation, rotate
+    from teslasync.server import prepare_database
+
+    async def work(settings: Settings, url: str) -> Rotation:
+        db = await prepare_database(settings, url)
+        try:
+            return await rotate(settings, db)
+        finally:
+            await db.dispose()
+
+    settings = settings_or_exit()
+    result = run_with_db(settings, work)
+    typer.echo(
+        f"current key {result.current_key} (was {result.previous_key}); "
+        f"re-encrypted {result.reencrypted} rows, {result.skipped} changed meanwhile"
+    )
 
 
 def main() -> None:

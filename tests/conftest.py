@@ -89,6 +89,13 @@ async def fresh_db(postgres: EmbeddedPostgres, template_url: str) -> AsyncIterat
 
 
 @pytest.fixture
+async def cli_database(postgres: EmbeddedPostgres) -> str:
+    """An empty database for the CLI to migrate, as a plain postgresql:// URL."""
+    url = await create_database(postgres, f"teslasync_cli{next(_copies)}")
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+@pytest.fixture
 async def pipeline(fresh_db: Database) -> AsyncIterator[Pipeline]:
     """A running pipeline on a database of its own, with in-process fan-out."""
     pipe = Pipeline(fresh_db, LocalFanout())

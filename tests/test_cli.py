@@ -4,11 +4,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-import pytest
-
-from teslasync.db.embedded import EmbeddedPostgres
 from tests.cli_helpers import run_cli
-from tests.conftest import create_database
 from tests.services import free_port
 
 
@@ -66,12 +62,6 @@ def test_export_schema_matches_committed(tmp_path: Path) -> None:
     assert result.returncode == 0
     committed = (Path(__file__).resolve().parents[1] / "schema.graphql").read_text()
     assert result.stdout == committed
-
-
-@pytest.fixture
-async def cli_database(postgres: EmbeddedPostgres) -> str:
-    url = await create_database(postgres, "teslasync_cli")
-    return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
 def test_migrate_then_token_create_list_revoke(tmp_path: Path, cli_database: str) -> None:

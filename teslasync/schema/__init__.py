@@ -22,17 +22,18 @@ from teslasync.schema.persisted import PersistedQueries, PersistedQueryCheck
 from teslasync.schema.query_cost import CostLimit
 from teslasync.schema.rate_limit import RateLimit
 from teslasync.schema.signals import SignalSubscriptions
+from teslasync.schema.tesla import TeslaMutations, TeslaQueries
 from teslasync.schema.users import UserMutations, UserQueries
 from teslasync.schema.vehicles import VehicleQueries
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(VehicleQueries, CostQueries, UserQueries):
+class Query(VehicleQueries, CostQueries, UserQueries, TeslaQueries):
     pass
 
 
 @strawberry.type(description="Everything a client can change. Refusals come back as data in `errors`.")
-class Mutation(CostMutations, UserMutations):
+class Mutation(CostMutations, UserMutations, TeslaMutations):
     pass
 
 
