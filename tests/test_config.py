@@ -92,3 +92,15 @@ def test_configured_secret_key_wins(tmp_path: Path) -> None:
 def test_allowed_origins_from_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TESLASYNC_ALLOWED_ORIGINS", "https://a.example, https://b.example")
     assert load_settings().allowed_origins == ["https://a.example", "https://b.example"]
+
+
+def test_every_setting_is_documented() -> None:
+    from teslasync.config import ENV_PREFIX, Settings
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "configuration.md").read_text()
+    missing = [
+        ENV_PREFIX + name.upper()
+        for name in Settings.model_fields
+        if f"`{ENV_PREFIX}{name.upper()}`" not in doc
+    ]
+    assert missing == []
