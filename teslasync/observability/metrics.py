@@ -56,3 +56,25 @@ DERIVATION_REBUILDS = Counter(
 DERIVATION_FAILURES = Counter(
     "teslasync_derivation_failures_total", "Derivation steps that failed (the vehicle is rebuilt)"
 )
+
+# circuit breakers in front of Tesla's upstreams (fleet/breaker.py)
+CIRCUIT_BREAKER_STATE = Gauge(
+    "teslasync_circuit_breaker_state",
+    "Circuit breaker state per upstream: 0 closed (calling), 1 open (not calling), 2 half-open (trial calls)",
+    ["upstream"],
+)
+CIRCUIT_BREAKER_TRANSITIONS = Counter(
+    "teslasync_circuit_breaker_transitions_total",
+    "Circuit breaker state changes, by the state entered",
+    ["upstream", "to"],
+)
+CIRCUIT_BREAKER_REJECTIONS = Counter(
+    "teslasync_circuit_breaker_rejections_total",
+    "Calls refused without calling the upstream because its circuit breaker was open",
+    ["upstream"],
+)
+COMMANDS = Counter(
+    "teslasync_vehicle_commands_total",
+    "Vehicle commands that ended, by outcome (succeeded, failed, or the failure's code)",
+    ["outcome"],
+)
