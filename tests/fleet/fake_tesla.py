@@ -118,6 +118,8 @@ class FakeTesla:
 
     base_url: str = ""  # set once serving
     region_base_url: str | None = None  # what /users/region reports; None: base_url
+    # audiences accepted besides the fake's own base URL (a fake Fleet API served apart)
+    extra_audiences: set[str] = field(default_factory=set)
     codes: dict[str, IssuedCode] = field(default_factory=dict)
     access_tokens: dict[str, IssuedToken] = field(default_factory=dict)
     refresh_tokens: dict[str, IssuedToken] = field(default_factory=dict)
@@ -281,7 +283,7 @@ class FakeTesla:
         if form.get("redirect_uri") != code.redirect_uri:
             return _answer(entry, 400, _invalid_grant("redirect_uri does not match the authorization"))
         audience = form.get("audience", "")
-        if audience not in self.endpoints.region_base_urls.values():
+        if audience not in self.endpoints.region_base_urls.values() and audience not in self.extra_audiences:
             return _answer(entry, 400, {"error": "invalid_request", "error_description": "unknown audience"})
         code.used = True
         return _answer(entry, 200, self._issue(code.scopes, audience))
