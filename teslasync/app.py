@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 import json
 import logging
@@ -36,7 +35,11 @@ from teslasync.config import Settings
 from teslasync.context import Context
 from teslasync.db.engine import Database
 from teslasync.errors import Unauthenticated
-from teslasync.fleet.accounts import AccountError, TeslaAccounts
+from teslasync.fleet.accounts import AccountError
+from teslasync.fleet.client import FleetError
+from teslasync.fleet.services import Fleet
+from teslasync.fleet.sync import sync_vehicles
+from teslasync.fleet.vehicle_data import AccountsVehicleData
 from teslasync.observability import metrics
 from teslasync.observability.health import readiness
 from teslasync.schema import Limits, build_schema
@@ -46,7 +49,6 @@ from teslasync.telemetry.runtime import TelemetryRuntime
 
 ACK = cast(UnsetType, UNSET)  # connection_ack without a payload
 KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics", "/auth/tesla/callback"}
-TESLA_REFRESH_EVERY_S = 300.0
 log = logging.getLogger("teslasync.app")
 
 
@@ -164,7 +166,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.db = db
         self.auth = Authenticator(settings, db)
         self.security = Security.from_settings(settings)
-        self.tesla = TeslaAccounts(db, self.security.keys, settings)
+        self.fleet = Fleet.build(db, settings, self.security.keys)
         self.telemetry = telemetry
         self.persisted = persisted
         self.multicast = Multicast()
@@ -237,7 +239,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             principal=request.state.principal,
             security=self.security,
             telemetry=self.telemetry,
-            tesla=self.tesla,
+            fleet=self.fleet,
         )
 
 
@@ -285,6 +287,8 @@ def create_app(
 ) -> Starlette:
     """The app. `telemetry`, when given, is started and stopped with it (the service always gives one)."""
     graphql = GraphQLEndpoint(settings, db, telemetry)
+    if telemetry is not None:
+        telemetry.accounts_source = AccountsVehicleData(db, graphql.fleet.client)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok", "version": __version__})
@@ -307,19 +311,20 @@ def create_app(
         code, state = params.get("code"), params.get("state")
         if not code or not state:
             return _page("Tesla sign-in failed", "The link lacks its code or state.", 400)
+        fleet = graphql.fleet
         try:
-            account = await graphql.tesla.complete(code, state)
+            account = await fleet.accounts.complete(code, state)
         except AccountError as exc:
             return _page("Tesla sign-in failed", str(exc), 400)
-        return _page("Tesla account connected", f"Region {account.region}. You can close this tab.", 200)
-
-    async def keep_tesla_tokens_fresh() -> None:
-        while True:
-            try:
-                await graphql.tesla.refresh_due()
-            except Exception:
-                log.exception("refreshing Tesla tokens failed; trying again in %.0f s", TESLA_REFRESH_EVERY_S)
-            await asyncio.sleep(TESLA_REFRESH_EVERY_S)
+        try:
+            vins = await sync_vehicles(db, fleet.client, account.id)
+            found = f"{len(vins)} vehicle(s): {', '.join(vins)}." if vins else "No vehicles yet."
+        except FleetError as exc:
+            log.warning("listing the vehicles of Tesla account %s failed: %s", account.id, exc.message)
+            found = "Its vehicles could not be listed yet; syncTeslaVehicles tries again."
+        return _page(
+            "Tesla account connected", f"Region {account.region}. {found} You can close this tab.", 200
+        )
 
     async def metrics_endpoint(_: Request) -> Response:
         payload, content_type = metrics.render()
@@ -329,17 +334,11 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if telemetry is not None:
             await telemetry.start()
-        refresher: asyncio.Task[None] | None = None
-        if telemetry is not None:  # the service, not an app built for one test
-            await graphql.tesla.recover()
-            refresher = asyncio.create_task(keep_tesla_tokens_fresh(), name="tesla-token-refresh")
+        await graphql.fleet.start()
         try:
             yield
         finally:
-            if refresher is not None:
-                refresher.cancel()
-                with suppress(asyncio.CancelledError):
-                    await refresher
+            await graphql.fleet.stop()
             await graphql.security.limiter.close()
             if telemetry is not None:
                 await telemetry.stop()

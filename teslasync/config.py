@@ -104,6 +104,17 @@ class Settings(BaseSettings):
     # one Fleet API host for every region (a proxy, or a test server); unset: Tesla's regional hosts
     tesla_fleet_api_url: str | None = None
     tesla_refresh_margin_s: int = Field(default=900, ge=60)
+    # the vehicle-command proxy (tesla-http-proxy): signs commands end to end; TLS with its own CA
+    command_proxy_url: str | None = None
+    command_proxy_ca_file: Path | None = None
+    fleet_timeout_s: float = Field(default=15.0, gt=0, le=120)
+    fleet_retry_max_wait_s: float = Field(default=10.0, ge=0, le=300)
+    wake_attempts: int = Field(default=2, ge=0, le=10)
+    wake_timeout_s: float = Field(default=60.0, gt=0, le=600)
+    wake_poll_s: float = Field(default=2.0, gt=0, le=60)
+    command_daily_budget: int = Field(default=50, ge=1, le=10_000)
+    breaker_failure_threshold: int = Field(default=5, ge=1, le=100)
+    breaker_reset_s: float = Field(default=30.0, gt=0, le=3600)
 
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     introspection: bool | None = None
@@ -205,6 +216,11 @@ class Settings(BaseSettings):
                 except ValueError:
                     raise ValueError(f"not an address or CIDR: {network}") from None
         return networks
+
+    @field_validator("command_proxy_url")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        return _check_url(value, ("https",))  # the proxy speaks TLS only
 
     @field_validator("tesla_authorize_url", "tesla_token_url", "tesla_fleet_api_url")
     @classmethod

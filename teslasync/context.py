@@ -12,7 +12,7 @@ from starlette.websockets import WebSocket
 from teslasync.auth.principal import Principal
 from teslasync.auth.security import Security
 from teslasync.db.engine import Database
-from teslasync.fleet.accounts import TeslaAccounts
+from teslasync.fleet.services import Fleet
 from teslasync.loaders import Loaders
 from teslasync.telemetry.runtime import TelemetryRuntime
 
@@ -24,7 +24,7 @@ class Context:
     principal: Principal
     security: Security
     telemetry: TelemetryRuntime | None = None
-    tesla: TeslaAccounts | None = None
+    fleet: Fleet | None = None
     connection_params: dict[str, object] | None = None  # a WebSocket's connection_init payload
     loaders: Loaders = field(init=False)
     # "now" for this operation: every vehicle's open-ended window ends at the same instant, so the loaders

@@ -149,9 +149,11 @@ def _currency_problems(currency: str) -> list[str]:
 
 
 def _timezone_problems(name: str) -> list[str]:
+    if len(name) > 64:  # the longest IANA name has 32 characters
+        return ["timezone: not a time zone name (over 64 characters)"]
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):  # ValueError: not even a key (empty, a path)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # not even a key (empty, a path, too long a name)
         return [f"timezone: unknown time zone {name!r}"]
     return []
 

@@ -67,6 +67,15 @@ class Principal:
             return f"token:{self.token_id}"
         return self.kind
 
+    @property
+    def key(self) -> str:
+        """Who this is for budgets and idempotency keys: the token, else the user, else the address."""
+        if self.token_id is not None:
+            return f"token:{self.token_id}"
+        if self.user_id is not None:
+            return f"user:{self.user_id}"
+        return f"address:{self.address or '?'}"
+
     def role_for(self, vehicle_id: int) -> Role | None:
         if self.is_admin:
             return Role.OWNER

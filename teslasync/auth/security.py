@@ -11,12 +11,14 @@ from teslasync.auth.ratelimit import Limit, MemoryRateLimiter, RateLimiter, limi
 from teslasync.auth.secrets import Keyring, default_key_file
 from teslasync.config import Settings, StepUpMode
 
-# A burst of a sixth of the minute's budget: a page that fires a dozen queries at once is fine, a loop is not.
+# A burst of a sixth of the minute's budget (at least 3: two taps in a row are not abuse): a page that
+# fires a dozen queries at once is fine, a loop is not.
 BURST_SHARE = 6
+MIN_BURST = 3
 
 
 def _limit(per_minute: int) -> Limit:
-    return Limit(per_minute=per_minute, burst=max(1, per_minute // BURST_SHARE))
+    return Limit(per_minute=per_minute, burst=max(MIN_BURST, per_minute // BURST_SHARE))
 
 
 @dataclass(frozen=True)

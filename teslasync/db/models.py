@@ -46,6 +46,9 @@ class Vehicle(Base):
     state: Mapped[str] = mapped_column(Text, server_default="unknown")
     state_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    tesla_account_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("tesla_accounts.id", ondelete="SET NULL")
+    )
 
 
 class ApiToken(Base):
@@ -152,6 +155,39 @@ class TeslaAccount(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class VehicleCommandRow(Base):
+    __tablename__ = "vehicle_commands"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("vehicles.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
+    principal: Mapped[str] = mapped_column(Text)
+    principal_key: Mapped[str] = mapped_column(Text)
+    command: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, object]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(Text, server_default="pending")
+    steps: Mapped[list[dict[str, object]]] = mapped_column(JSONB, server_default="[]")
+    error_code: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(Text)
+    billed: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TelemetryConfigRow(Base):
+    __tablename__ = "telemetry_configs"
+
+    vehicle_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("vehicles.id", ondelete="CASCADE"), primary_key=True
+    )
+    config: Mapped[dict[str, object]] = mapped_column(JSONB)
+    pushed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    synced: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class StorageSetting(Base):

@@ -294,6 +294,39 @@ class TeslaAccounts:
         self.journal.write(entry)
         await self._store(session, entry)
 
+    async def base_url(self, account_id: int) -> str:
+        """The Fleet API host that serves the account: the one region discovery found, else its region's."""
+        async with self.db.transaction() as session:
+            account = await repo.by_id(session, account_id)
+        if account is None:
+            raise AccountError(f"no Tesla account {account_id}")
+        endpoints = self.endpoints(account)
+        if account.fleet_api_base_url:
+            return account.fleet_api_base_url
+        return (
+            endpoints.base_url(account.region or endpoints.home_region)
+            or endpoints.region_base_urls[endpoints.home_region]
+        )
+
+    async def rediscover(self, account_id: int, hint: str | None = None) -> str:
+        """Ask Tesla again which region serves the account (after a 421), and keep the answer. A base URL
+        hinted in the refusal is not followed blindly: region discovery is asked instead."""
+        token = await self.access_token(account_id)
+        async with self.db.transaction() as session:
+            account = await repo.by_id(session, account_id)
+        assert account is not None
+        oauth = self._oauth_for(self.endpoints(account))
+        try:
+            region = await oauth.discover_region(token)
+        except OAuthError as exc:
+            raise AccountError(f"finding the account's region failed: {exc}") from None
+        finally:
+            await oauth.aclose()
+        async with self.db.transaction() as session:
+            await repo.set_region(session, account_id, region.code, region.base_url)
+        log.info("Tesla account %s is served from region %s (hinted %s)", account_id, region.code, hint)
+        return region.base_url
+
     async def refresh_due(self) -> int:
         """Refresh every account whose access token expires within the margin; the count refreshed."""
         async with self.db.transaction() as session:

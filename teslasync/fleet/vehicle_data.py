@@ -1,12 +1,21 @@
 """The slice of the Fleet API that the polling fallback needs: the vehicle list (which never wakes a car)
-and `vehicle_data`. The full client (regions, token refresh, rate limits) implements the same interface."""
+and `vehicle_data`. Two sources: the connected Tesla accounts (`AccountsVehicleData`, the normal one), and
+an interim bearer token against one base URL (`TESLASYNC_FLEET_API_URL` / `_TOKEN`)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
+
+from teslasync.db.engine import Database
+from teslasync.db.repositories import tesla_accounts as accounts_repo
+from teslasync.db.repositories import vehicles as vehicles_repo
+from teslasync.fleet.client import FleetClient, FleetError, VehicleAsleep
+
+log = logging.getLogger("teslasync.fleet.vehicle_data")
 
 VEHICLE_DATA_ENDPOINTS = "charge_state;climate_state;drive_state;location_data;vehicle_state"
 
@@ -71,3 +80,43 @@ class FleetApiVehicleData:
         if not isinstance(body, dict):
             raise FleetApiError("unexpected Fleet API response")
         return body
+
+
+class AccountsVehicleData:
+    """The polling fallback through the connected Tesla accounts: each car through its own account, with
+    its region, token refresh, breakers and retries (fleet/client.py)."""
+
+    def __init__(self, db: Database, client: FleetClient) -> None:
+        self.db = db
+        self.client = client
+
+    async def list_vehicles(self) -> list[FleetVehicle]:
+        async with self.db.transaction() as session:
+            accounts = [a.id for a in await accounts_repo.of_user(session, None) if a.status == "connected"]
+        found: list[FleetVehicle] = []
+        for account_id in accounts:
+            try:
+                listed = await self.client.list_vehicles(account_id)
+            except FleetError as exc:
+                log.warning("listing the vehicles of Tesla account %s failed: %s", account_id, exc.message)
+                continue
+            found += [
+                FleetVehicle(str(item["vin"]), str(item.get("state", "offline")))
+                for item in listed
+                if isinstance(item, dict) and item.get("vin")
+            ]
+        return found
+
+    async def vehicle_data(self, vin: str) -> dict[str, Any] | None:
+        async with self.db.transaction() as session:
+            vehicle = (await vehicles_repo.by_vins(session, [vin])).get(vin)
+        if vehicle is None or vehicle.tesla_account_id is None:
+            return None
+        try:
+            return await self.client.vehicle_data(
+                vehicle.tesla_account_id, vin, VEHICLE_DATA_ENDPOINTS.split(";")
+            )
+        except VehicleAsleep:  # never wake a car to poll it
+            return None
+        except FleetError as exc:
+            raise FleetApiError(exc.message) from None

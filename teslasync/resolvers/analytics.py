@@ -105,10 +105,15 @@ async def vampire_drain(
     return periods, battery.drain_summary(periods)
 
 
+MAX_ZONE_NAME = 64  # the longest IANA name is 32 characters; anything far longer is no zone
+
+
 def _zone(name: str) -> ZoneInfo:
+    if len(name) > MAX_ZONE_NAME:
+        raise BadArgument(f"timezone: not a time zone name (over {MAX_ZONE_NAME} characters)")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the file system cannot hold
         raise BadArgument(f"timezone: unknown time zone {name!r}") from None
 
 

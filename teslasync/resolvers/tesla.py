@@ -21,9 +21,9 @@ class TeslaUnconfigured(TeslaSyncError):
 
 
 def _service(context: Context) -> TeslaAccounts:
-    if context.tesla is None:
+    if context.fleet is None:
         raise TeslaUnconfigured("Tesla accounts are not available in this process")
-    return context.tesla
+    return context.fleet.accounts
 
 
 def _user_id(context: Context) -> int:

@@ -15,9 +15,11 @@ from strawberry.extensions import (
 )
 
 from teslasync.schema.analytics import AnalyticsSubscriptions
+from teslasync.schema.commands import CommandMutations, CommandQueries, CommandSubscriptions
 from teslasync.schema.costs import CostMutations, CostQueries
 from teslasync.schema.execution import PerEventCacheExecutionContext
 from teslasync.schema.extensions import ErrorCodes, NoNulText, UnitOfWork
+from teslasync.schema.fleet_telemetry import FleetTelemetryMutations, FleetTelemetryQueries
 from teslasync.schema.persisted import PersistedQueries, PersistedQueryCheck
 from teslasync.schema.query_cost import CostLimit
 from teslasync.schema.rate_limit import RateLimit
@@ -28,17 +30,17 @@ from teslasync.schema.vehicles import VehicleQueries
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(VehicleQueries, CostQueries, UserQueries, TeslaQueries):
+class Query(VehicleQueries, CostQueries, UserQueries, TeslaQueries, CommandQueries, FleetTelemetryQueries):
     pass
 
 
 @strawberry.type(description="Everything a client can change. Refusals come back as data in `errors`.")
-class Mutation(CostMutations, UserMutations, TeslaMutations):
+class Mutation(CostMutations, UserMutations, TeslaMutations, CommandMutations, FleetTelemetryMutations):
     pass
 
 
 @strawberry.type(description="Live updates over graphql-transport-ws or graphql-ws.")
-class Subscription(SignalSubscriptions, AnalyticsSubscriptions):
+class Subscription(SignalSubscriptions, AnalyticsSubscriptions, CommandSubscriptions):
     pass
 
 

@@ -9,17 +9,8 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from teslasync.auth.principal import Principal
 from teslasync.auth.ratelimit import record_refusal
 from teslasync.errors import RateLimited
-
-
-def principal_key(principal: Principal) -> str:
-    if principal.token_id is not None:
-        return f"token:{principal.token_id}"
-    if principal.user_id is not None:
-        return f"user:{principal.user_id}"
-    return f"address:{principal.address or '?'}"
 
 
 class RateLimit(SchemaExtension):
@@ -35,7 +26,7 @@ class RateLimit(SchemaExtension):
         kind = "mutation" if context.operation_type is OperationType.MUTATION else "query"
         security = context.context.security
         limit = security.limits.mutation if kind == "mutation" else security.limits.query
-        decision = await security.limiter.hit(f"{kind}:{principal_key(context.context.principal)}", limit)
+        decision = await security.limiter.hit(f"{kind}:{context.context.principal.key}", limit)
         if not decision.allowed:
             record_refusal(kind)
             wait = max(1, round(decision.retry_after_s))

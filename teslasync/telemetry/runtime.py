@@ -14,7 +14,7 @@ from teslasync.config import Settings
 from teslasync.db.engine import Database
 from teslasync.db.repositories.signals import prepare_partitions
 from teslasync.db.storage import Strategy
-from teslasync.fleet.vehicle_data import FleetApiVehicleData
+from teslasync.fleet.vehicle_data import FleetApiVehicleData, VehicleDataSource
 from teslasync.observability import metrics
 from teslasync.telemetry.fanout import Fanout, LocalFanout, SignalUpdate
 from teslasync.telemetry.pipeline import Pipeline
@@ -54,10 +54,12 @@ class TelemetryRuntime:
         self.watcher: StaleWatcher | None = None
         self.records: RedisRecordSource | None = None
         self._fleet: FleetApiVehicleData | None = None
+        # set by the app: the connected Tesla accounts, used unless the interim URL and token are configured
+        self.accounts_source: VehicleDataSource | None = None
 
-    def _vehicle_data_source(self) -> FleetApiVehicleData | None:
+    def _vehicle_data_source(self) -> VehicleDataSource | None:
         if self.settings.fleet_api_url is None or self.settings.fleet_api_token is None:
-            return None
+            return self.accounts_source
         self._fleet = FleetApiVehicleData(
             self.settings.fleet_api_url, self.settings.fleet_api_token.get_secret_value()
         )

@@ -241,3 +241,13 @@ async def test_state_and_session_subscriptions(tmp_path: Path, fresh_db: Databas
             assert closed["drive"]["distanceKm"] == pytest.approx(1.609344)
             await send(events=[Event(VIN, "connectivity", "DISCONNECTED", at(300), {})])
             assert (await next_data(states)) == {"vehicleState": {"state": "ASLEEP"}}
+
+
+@pytest.mark.parametrize("zone", ["Nowhere/Else", "x" * 300, "../../etc/passwd"])
+async def test_a_bad_time_zone_is_a_bad_argument(db: Database, client: AsyncClient, zone: str) -> None:
+    """Found by the fuzz: a name too long for the file system used to escape as an internal error."""
+    async with db.transaction() as session:
+        await ensure_vehicle(session, VIN)
+    query = 'query($z: String!) { vehicles { dailyStats(from: "2026-03-01", to: "2026-03-02", timezone: $z) { date } } }'
+    body = (await client.post("/graphql", json={"query": query, "variables": {"z": zone}})).json()
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_ARGUMENT"]

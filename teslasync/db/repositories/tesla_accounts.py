@@ -120,6 +120,14 @@ async def store_tokens(
     return result.scalar() is not None
 
 
+async def set_region(session: AsyncSession, account_id: int, region: str, base_url: str) -> None:
+    await session.execute(
+        update(TeslaAccount)
+        .where(TeslaAccount.id == account_id)
+        .values(region=region, fleet_api_base_url=base_url, updated_at=func.now())
+    )
+
+
 async def set_status(session: AsyncSession, account_id: int, status: str, error: str | None) -> None:
     await session.execute(
         update(TeslaAccount)

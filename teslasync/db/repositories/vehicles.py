@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,3 +35,8 @@ async def ensure_vehicle(
     vehicle = await session.scalar(select(Vehicle).where(Vehicle.vin == vin))
     assert vehicle is not None
     return vehicle
+
+
+async def link_account(session: AsyncSession, vehicle_id: int, account_id: int) -> None:
+    """The Tesla account commands and Fleet API requests for this vehicle go through."""
+    await session.execute(update(Vehicle).where(Vehicle.id == vehicle_id).values(tesla_account_id=account_id))
