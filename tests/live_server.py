@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
@@ -13,9 +14,20 @@ from tests.services import free_port
 
 
 @asynccontextmanager
-async def serve(app: Starlette) -> AsyncIterator[int]:
+async def serve(app: Starlette, *, tls: tuple[Path, Path] | None = None) -> AsyncIterator[int]:
+    """Serve `app` until the block ends; `tls` (certificate, key) serves HTTPS."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
+    certificate, key = (str(tls[0]), str(tls[1])) if tls else (None, None)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        lifespan="on",
+        ssl_certfile=certificate,
+        ssl_keyfile=key,
+    )
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
         while not server.started:

@@ -114,17 +114,17 @@ def _as_bytes(value: str | bytes) -> bytes:
     return value.encode() if isinstance(value, str) else value
 
 
-def _b64url(data: bytes) -> str:
+def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _b64url_decode(text: str) -> bytes | None:
+def b64url_decode(text: str) -> bytes | None:
     """Strict: only the canonical unpadded encoding is accepted, so no two texts decode alike."""
     try:
         data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
         return None
-    return data if _b64url(data) == text else None
+    return data if b64url(data) == text else None
 
 
 def _b64_key(text: object) -> bytes | None:
@@ -170,8 +170,8 @@ def _split(token: str) -> tuple[str, bytes, bytes]:
         raise SecretError(f"unsupported secret envelope version (this build reads {ENVELOPE_VERSION})")
     if not _KEY_ID.fullmatch(key_id):
         raise SecretError("malformed secret envelope: bad key id")
-    nonce = _b64url_decode(nonce_text)
-    sealed = _b64url_decode(sealed_text)
+    nonce = b64url_decode(nonce_text)
+    sealed = b64url_decode(sealed_text)
     if nonce is None or len(nonce) != NONCE_BYTES or sealed is None or len(sealed) < TAG_BYTES:
         raise SecretError("malformed secret envelope: bad nonce or ciphertext")
     return key_id, nonce, sealed
@@ -282,7 +282,7 @@ class Keyring:
         sealed = self._aead[self._current].encrypt(
             nonce, _as_bytes(value), _associated_data(self._current, context)
         )
-        return ".".join((ENVELOPE_VERSION, self._current, _b64url(nonce), _b64url(sealed)))
+        return ".".join((ENVELOPE_VERSION, self._current, b64url(nonce), b64url(sealed)))
 
     def decrypt(self, token: str, *, context: str) -> bytes:
         """The plaintext of an envelope made under any key of this keyring with the same `context`.

@@ -16,7 +16,6 @@ stored under scrypt, a deliberately slow and memory-hard KDF, with a random salt
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -29,7 +28,7 @@ from datetime import datetime
 import pyotp
 import segno
 
-from teslasync.auth.secrets import Secret
+from teslasync.auth.secrets import Secret, b64url, b64url_decode
 
 ISSUER = "TeslaSync"
 DRIFT_STEPS = 1  # accept codes one 30 s step before/after now
@@ -164,7 +163,7 @@ def hash_recovery_code(code: str) -> str:
     if not normalised:
         raise ValueError("an empty recovery code cannot be hashed")
     salt = secrets.token_bytes(SCRYPT_SALT_BYTES)
-    return "$".join((_SCRYPT_PREFIX, _b64url(salt), _b64url(_scrypt(normalised, salt))))
+    return "$".join((_SCRYPT_PREFIX, b64url(salt), b64url(_scrypt(normalised, salt))))
 
 
 def recovery_code_matches(code: str, hashed: str) -> bool:
@@ -175,7 +174,7 @@ def recovery_code_matches(code: str, hashed: str) -> bool:
     parts = hashed.split("$") if isinstance(hashed, str) else []
     if len(parts) != 3 or parts[0] != _SCRYPT_PREFIX:
         return False
-    salt, expected = _b64url_decode(parts[1]), _b64url_decode(parts[2])
+    salt, expected = b64url_decode(parts[1]), b64url_decode(parts[2])
     if (
         salt is None
         or len(salt) != SCRYPT_SALT_BYTES
@@ -217,16 +216,3 @@ def _scrypt(normalised: str, salt: bytes) -> bytes:
     return hashlib.scrypt(
         normalised.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=SCRYPT_HASH_BYTES
     )
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64url_decode(text: str) -> bytes | None:
-    """Strict: only the canonical unpadded encoding is accepted."""
-    try:
-        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
-        return None
-    return data if _b64url(data) == text else None

@@ -40,17 +40,9 @@ class CommandStatus(Enum):
     FAILED = "failed"
 
 
-@strawberry.enum(description="What a command is about.")
-class CommandCategory(Enum):
-    CHARGING = "charging"
-    CLIMATE = "climate"
-    SECURITY = "security"
-    ALERTS = "alerts"
-    CLOSURES = "closures"
-    MEDIA = "media"
-    NAVIGATION = "navigation"
-    SOFTWARE = "software"
-    OTHER = "other"
+CommandCategory = strawberry.enum(
+    catalogue.Category, name="CommandCategory", description="What a command is about."
+)
 
 
 @strawberry.type(description="One parameter of a command, as `params` expects it.")
@@ -70,7 +62,7 @@ class CommandParameter:
 @strawberry.type(description="What a command does and takes.")
 class CommandDescription:
     command: VehicleCommand = strawberry.field(description="The value to pass to `sendCommand`.")  # type: ignore[valid-type]
-    category: CommandCategory = strawberry.field(description="Its group.")
+    category: CommandCategory = strawberry.field(description="Its group.")  # type: ignore[valid-type]
     description: str = strawberry.field(description="What it does.")
     sensitive: bool = strawberry.field(description="Needs a two-factor step-up (`verifyTotp`) first.")
     signed: bool = strawberry.field(description="Signed end to end through the vehicle-command proxy.")
@@ -165,7 +157,7 @@ class SendCommandPayload:
 def _description(spec: catalogue.CommandSpec) -> CommandDescription:
     return CommandDescription(
         command=VehicleCommandValues(spec.name),
-        category=CommandCategory(spec.category.value),
+        category=spec.category,
         description=spec.description,
         sensitive=spec.sensitive,
         signed=spec.signed,

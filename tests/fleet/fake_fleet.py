@@ -62,7 +62,6 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -73,7 +72,6 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from tests.live_server import serve
-from tests.services import free_port
 
 DEFAULT_FIRMWARE = "2025.2.6"
 VIN_LENGTH = 17
@@ -1024,32 +1022,7 @@ class FakeProxy:
 async def fake_proxy(fleet: FakeFleet, tmp_dir: Path | str) -> AsyncIterator[FakeProxy]:
     """The vehicle-command proxy in front of `fleet`, over HTTPS on a free loopback port."""
     files = write_tls_files(Path(tmp_dir))
-    async with _serve_tls(fleet.proxy_asgi(), files) as port:
+    async with serve(fleet.proxy_asgi(), tls=(files.cert_file, files.key_file)) as port:
         yield FakeProxy(
             f"https://127.0.0.1:{port}", port, files.ca_file, files.cert_file, files.key_file, fleet
         )
-
-
-@asynccontextmanager
-async def _serve_tls(app: Starlette, files: TlsFiles) -> AsyncIterator[int]:
-    port = free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        lifespan="on",
-        ssl_certfile=str(files.cert_file),
-        ssl_keyfile=str(files.key_file),
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        yield port
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 15)
