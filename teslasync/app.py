@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import logging
@@ -40,6 +41,7 @@ from teslasync.fleet.client import FleetError
 from teslasync.fleet.services import Fleet
 from teslasync.fleet.sync import sync_vehicles
 from teslasync.fleet.vehicle_data import AccountsVehicleData
+from teslasync.jobs.backups import run_scheduled_backups
 from teslasync.observability import metrics
 from teslasync.observability.health import readiness
 from teslasync.schema import Limits, build_schema
@@ -335,9 +337,16 @@ def create_app(
         if telemetry is not None:
             await telemetry.start()
         await graphql.fleet.start()
+        backups: asyncio.Task[None] | None = None
+        if telemetry is not None and settings.backup_dir is not None and settings.backup_every_h > 0:
+            backups = asyncio.create_task(run_scheduled_backups(settings, db), name="scheduled-backups")
         try:
             yield
         finally:
+            if backups is not None:
+                backups.cancel()
+                with suppress(asyncio.CancelledError):
+                    await backups
             await graphql.fleet.stop()
             await graphql.security.limiter.close()
             if telemetry is not None:

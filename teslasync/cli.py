@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -356,6 +356,97 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id (s
     if not run_with_db(settings_or_exit(), work):
         raise fail(f"no active token with id {token_id}")
     typer.echo(f"revoked token {token_id}")
+
+
+def _progress_bar() -> tuple[Any, Callable[[str, int, int], None]]:
+    """A rich progress bar on standard error, one line a table."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description:<24}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
+    tasks: dict[str, Any] = {}
+
+    def advance(what: str, done: int, total: int) -> None:
+        if what not in tasks:
+            tasks[what] = bar.add_task(what, total=max(total, 1))
+        bar.update(tasks[what], completed=done, total=max(total, done, 1))
+
+    return bar, advance
+
+
+@app.command()
+def backup(
+    output: Annotated[
+        Path, typer.Argument(help="The archive to write, or a directory to put a dated one in.")
+    ] = Path("."),
+) -> None:
+    """Write a consistent, compressed archive of the database and the data dir's keys (the service may run).
+
+    Keep it safe: it holds the keys that decrypt the Tesla tokens in it."""
+    from teslasync.db.backup import BackupError, Summary
+    from teslasync.db.backup import backup as run_backup
+    from teslasync.server import prepare_database
+
+    bar, advance = _progress_bar()
+
+    async def work(settings: Settings, url: str) -> Summary:
+        db = await prepare_database(settings, url)
+        try:
+            with bar:
+                return await run_backup(settings, db.engine, output, advance)
+        finally:
+            await db.dispose()
+
+    try:
+        summary = run_with_db(settings_or_exit(), work)
+    except BackupError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"wrote {summary.path}: {summary.tables} tables, {summary.rows} rows, {summary.bytes} bytes")
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="An archive written by `teslasync backup`.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the data of an installation that is not empty.")
+    ] = False,
+) -> None:
+    """Restore an archive into an empty installation (stop the service first), keys included."""
+    from teslasync.db.backup import BackupError, Manifest
+    from teslasync.db.backup import restore as run_restore
+    from teslasync.server import prepare_database
+
+    if not archive.is_file():
+        raise fail(f"no archive at {archive}", 2)
+    bar, advance = _progress_bar()
+
+    async def work(settings: Settings, url: str) -> Manifest:
+        db = await prepare_database(settings, url)
+        try:
+            with bar:
+                return await run_restore(settings, db.engine, archive, force=force, progress=advance)
+        finally:
+            await db.dispose()
+
+    try:
+        manifest = run_with_db(settings_or_exit(), work)
+    except BackupError as exc:
+        raise fail(str(exc)) from None
+    rows = sum(table.rows for table in manifest.tables)
+    typer.echo(f"restored {len(manifest.tables)} tables, {rows} rows from {manifest.created_at}")
+    if manifest.secret_from_environment:
+        typer.echo(
+            "The backed-up installation took its secret from TESLASYNC_SECRET_KEY: set the same value here, "
+            "or the Tesla tokens and TOTP secrets will not decrypt.",
+            err=True,
+        )
 
 
 @keys_app.command("rotate")

@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     fleet_api_url: str | None = None
     fleet_api_token: SecretStr | None = None
     shutdown_grace_s: int = Field(default=10, ge=0)
+    backup_dir: Path | None = None
+    backup_every_h: float = Field(default=24.0, ge=0, le=24 * 31)
+    backup_keep: int = Field(default=7, ge=1, le=1000)
 
     @field_validator("database_url")
     @classmethod

@@ -4,7 +4,9 @@ import socket
 import subprocess
 from pathlib import Path
 
+from teslasync.db.embedded import EmbeddedPostgres
 from tests.cli_helpers import run_cli
+from tests.conftest import create_database
 from tests.services import free_port
 
 
@@ -175,3 +177,29 @@ def test_recompute_command(tmp_path: Path, cli_database: str, fixtures_dir: Path
     assert _one_line_failure(unknown.stderr) == "teslasync: no vehicle 5YJ3E7EB2NF999999"
     bad = run_cli("recompute", "--vin", "5YJ3E7EA3LF700000", "--since", "yesterday", cwd=tmp_path, **env)
     assert bad.returncode == 2
+
+
+def test_backup_then_restore_elsewhere(tmp_path: Path, cli_database: str, postgres: EmbeddedPostgres) -> None:
+    import asyncio
+
+    env = {"TESLASYNC_DATABASE_URL": cli_database}
+    home, away = tmp_path / "home", tmp_path / "away"
+    home.mkdir()
+    away.mkdir()
+    assert run_cli("token", "create", "--name", "grafana", "--scope", "read", cwd=home, **env).returncode == 0
+    assert run_cli("keys", "rotate", cwd=home, **env).returncode == 0  # so there are keys to carry over
+    made = run_cli("backup", "backups", cwd=home, **env)
+    assert made.returncode == 0, made.stderr
+    [archive] = (home / "backups").glob("teslasync-backup-*.tar")
+    assert made.stdout.startswith(f"wrote backups/{archive.name}:")
+
+    other = asyncio.run(create_database(postgres, "teslasync_cli_restore")).replace(
+        "postgresql+asyncpg://", "postgresql://"
+    )
+    restored = run_cli("restore", str(archive), cwd=away, TESLASYNC_DATABASE_URL=other)
+    assert restored.returncode == 0, restored.stderr
+    assert "grafana\tread\t" in run_cli("token", "list", cwd=away, TESLASYNC_DATABASE_URL=other).stdout
+    for key_file in ("secret.key", "keyring.json"):
+        assert (away / ".data" / key_file).read_bytes() == (home / ".data" / key_file).read_bytes()
+    again = run_cli("restore", str(archive), cwd=away, TESLASYNC_DATABASE_URL=other)
+    assert again.returncode == 1 and "holds data" in again.stderr
