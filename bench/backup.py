@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import resource
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -26,7 +25,16 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import text
 
-from bench.analytics import CAR_VIN, Telemetry, human, load_telemetry, prepare_partitions
+from bench.analytics import (
+    CAR_VIN,
+    Telemetry,
+    high_water_mib,
+    human,
+    load_telemetry,
+    prepare_partitions,
+    reset_high_water,
+    rss_mib,
+)
 from teslasync.config import Settings, StorageMode
 from teslasync.db import migrate
 from teslasync.db.backup import backup, restore
@@ -37,8 +45,20 @@ from teslasync.jobs.recompute import recompute
 from tests.services import free_port
 
 
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_since_reset() -> str:
+    """This process's peak RSS since the last reset, beside its RSS now (the generator's memory stays)."""
+    return f"peak RSS {high_water_mib():,.0f} MiB (RSS before it {BASELINE[0]:,.0f} MiB)"
+
+
+BASELINE = [0.0]
+
+
+def reset() -> None:
+    import gc
+
+    gc.collect()
+    reset_high_water()
+    BASELINE[0] = rss_mib()
 
 
 async def counts(engine_url: str) -> dict[str, int]:
@@ -95,12 +115,13 @@ async def bench(args: argparse.Namespace, tmp: Path, pg: EmbeddedPostgres) -> No
         rows = sum(before.values())
         print(f"    database: {human(rows)} rows in {len(before)} tables, {database_size}", flush=True)
 
+        reset()
         began = time.perf_counter()
         summary = await backup(settings, engine, tmp / "backups")
         took = time.perf_counter() - began
         print(
             f"[1] backup: {took:.1f} s, {rows / took:,.0f} rows/s, archive {summary.bytes / 2**20:,.1f} MiB "
-            f"({summary.bytes / max(rows, 1):.1f} bytes a row); peak RSS of this process {peak_rss_mib():,.0f} MiB",
+            f"({summary.bytes / max(rows, 1):.1f} bytes a row); {peak_since_reset()}",
             flush=True,
         )
 
@@ -108,6 +129,7 @@ async def bench(args: argparse.Namespace, tmp: Path, pg: EmbeddedPostgres) -> No
         target = make_engine(pg.url("restored"))
         target_settings = Settings(data_dir=tmp / "restored-data", _env_file=None)  # type: ignore[call-arg]
         try:
+            reset()
             began = time.perf_counter()
             await restore(target_settings, target, summary.path)
             took = time.perf_counter() - began
@@ -116,7 +138,7 @@ async def bench(args: argparse.Namespace, tmp: Path, pg: EmbeddedPostgres) -> No
         after = await counts(pg.url("restored"))
         print(
             f"[2] restore into an empty database: {took:.1f} s, {rows / took:,.0f} rows/s; "
-            f"row counts {'equal' if after == before else 'DIFFER'}; peak RSS {peak_rss_mib():,.0f} MiB"
+            f"row counts {'equal' if after == before else 'DIFFER'}; {peak_since_reset()}"
         )
     finally:
         await connection.close()
