@@ -42,7 +42,7 @@ from teslasync.fleet.services import Fleet
 from teslasync.fleet.sync import sync_vehicles
 from teslasync.fleet.vehicle_data import AccountsVehicleData
 from teslasync.jobs.backups import run_scheduled_backups
-from teslasync.observability import metrics
+from teslasync.observability import metrics, tracing
 from teslasync.observability.health import readiness
 from teslasync.schema import Limits, build_schema
 from teslasync.schema.multicast import Multicast
@@ -272,6 +272,40 @@ class RequestMetrics:
             metrics.HTTP_LATENCY.labels(route=route).observe(time.perf_counter() - started)
 
 
+class RequestContext:
+    """Each HTTP request and WebSocket: a SERVER span (continuing the caller's `traceparent`), and a request
+    id (the trace id when tracing) for log lines, errors and the `X-Request-ID` response header."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope.get("headers", [])}
+        route = scope["path"] if scope["path"] in KNOWN_ROUTES else "other"
+        method = scope.get("method", "WEBSOCKET")
+        attributes = {"http.request.method": method, "http.route": route, "url.path": scope["path"]}
+        with tracing.server_span(f"{method} {route}", headers, attributes) as span:
+            request = tracing.new_request_id(headers.get("x-request-id"))
+            token = tracing.request_id.set(request)
+
+            async def send_with_id(message: Any) -> None:
+                if message["type"] == "http.response.start":
+                    message.setdefault("headers", [])
+                    message["headers"] = [*message["headers"], (b"x-request-id", request.encode())]
+                    span.set_attribute("http.response.status_code", message["status"])
+                    if message["status"] >= 500:
+                        tracing.mark_error(span, f"HTTP {message['status']}")
+                await send(message)
+
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                tracing.request_id.reset(token)
+
+
 def _page(title: str, message: str, status: int) -> Response:
     body = (
         f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>"
@@ -369,4 +403,5 @@ def create_app(
     app.state.db = db
     app.state.graphql = graphql
     app.add_middleware(RequestMetrics)
+    app.add_middleware(RequestContext)  # outermost: the span and the request id cover everything
     return app

@@ -41,7 +41,7 @@ def settings_or_exit(*, quiet: bool = True, **overrides: object) -> Settings:
     except SettingsError as exc:
         raise fail(str(exc), 2) from None
     level = settings.log_level
-    configure_logging("warning" if quiet and level in ("info",) else level)
+    configure_logging("warning" if quiet and level in ("info",) else level, settings.log_format)
     register_secrets(settings)
     return settings
 

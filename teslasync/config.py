@@ -34,6 +34,12 @@ class ForwardAuthPreset(StrEnum):
     CUSTOM = "custom"
 
 
+class LogFormat(StrEnum):
+    AUTO = "auto"  # text on a terminal, JSON otherwise
+    JSON = "json"
+    TEXT = "text"
+
+
 class StepUpMode(StrEnum):
     TOTP = "totp"
     OFF = "off"
@@ -72,6 +78,7 @@ class Settings(BaseSettings):
     demo_vehicles: int = Field(default=1, ge=1, le=100)
     graphiql: bool | None = None
     log_level: str = "info"
+    log_format: LogFormat = LogFormat.AUTO
 
     database_url: SecretStr | None = None
     database_pool_size: int = Field(default=10, ge=1, le=500)

@@ -24,6 +24,7 @@ from teslasync.db import migrate
 from teslasync.db.embedded import EmbeddedPostgres, EmbeddedPostgresError
 from teslasync.db.engine import Database, make_engine, redact_url
 from teslasync.db.storage import StorageError
+from teslasync.observability import tracing
 
 log = logging.getLogger("teslasync.server")
 
@@ -134,6 +135,8 @@ async def _serve(settings: Settings, sock: socket.socket, url: str, started: flo
     from teslasync.telemetry.runtime import TelemetryRuntime
 
     db = await prepare_database(settings, url)
+    if tracing.configure_tracing(__version__):
+        tracing.instrument_engine(db.engine)
     if settings.demo:
         await seed_demo(db)
     telemetry = TelemetryRuntime(settings, db)
@@ -187,6 +190,7 @@ def serve(settings: Settings) -> None:
         except KeyboardInterrupt:
             pass
         finally:
+            tracing.shutdown_tracing()
             handle.stop()
     finally:
         sock.close()

@@ -21,8 +21,8 @@ from tests.services import free_port
 
 
 @contextmanager
-def serving(data_dir: Path, port: int, *args: str) -> Iterator[subprocess.Popen[str]]:
-    env = clean_env(TESLASYNC_DATA_DIR=str(data_dir), TESLASYNC_PORT=str(port))
+def serving(data_dir: Path, port: int, *args: str, **extra_env: str) -> Iterator[subprocess.Popen[str]]:
+    env = clean_env(TESLASYNC_DATA_DIR=str(data_dir), TESLASYNC_PORT=str(port), **extra_env)
     process = subprocess.Popen(
         [*TESLASYNC, "serve", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
+from opentelemetry.context import Context
 from sqlalchemy import func, select
 
 from teslasync.config import Settings
@@ -33,6 +34,7 @@ from teslasync.db.repositories import audit as audit_repo
 from teslasync.db.repositories import commands as repo
 from teslasync.fleet.catalogue import CommandSpec, command
 from teslasync.fleet.client import FleetClient, FleetError, FleetUnavailable, VehicleAsleep
+from teslasync.observability import tracing
 from teslasync.observability.metrics import COMMANDS
 
 log = logging.getLogger("teslasync.fleet.commands")
@@ -66,6 +68,7 @@ class Requester:
 class _Job:
     body: dict[str, object]
     requester: Requester | None
+    trace: Context | None = None  # the request's trace context: the run is a child span of it
 
 
 @dataclass
@@ -137,7 +140,7 @@ class Commands:
                 existing = await repo.by_key(session, requester.key, idempotency_key)
                 assert existing is not None
                 return self._same(existing, vehicle, spec), False
-        self._jobs[row.id] = _Job(body, requester)
+        self._jobs[row.id] = _Job(body, requester, tracing.capture())
         self._start(row.id, vehicle.id)
         return row, True
 
@@ -200,6 +203,11 @@ class Commands:
         task.add_done_callback(self._tasks.discard)
 
     async def _run(self, command_id: int, vehicle_id: int) -> None:
+        job = self._jobs.get(command_id)
+        with tracing.resumed(job.trace if job else None, "command run", command_id=command_id):
+            await self._run_serialised(command_id, vehicle_id)
+
+    async def _run_serialised(self, command_id: int, vehicle_id: int) -> None:
         lock = self._locks.setdefault(vehicle_id, asyncio.Lock())
         try:
             async with lock, self.db.engine.connect() as connection:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from datetime import UTC, datetime
 
 from teslasync.config import Settings
 
@@ -16,6 +18,11 @@ class SecretRedactor(logging.Filter):
     def add(self, secret: str | None) -> None:
         if secret and len(secret) >= 6:
             self.secrets.add(secret)
+
+    def scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:
@@ -41,10 +48,53 @@ def register_secrets(settings: Settings) -> None:
             REDACTOR.add(urlsplit(url.get_secret_value()).password)
 
 
-def configure_logging(level: str) -> None:
+class RequestIds(logging.Filter):
+    """Puts the request id and the trace and span ids on every record (None outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from teslasync.observability.tracing import request_id, trace_ids
+
+        record.request_id = request_id.get()
+        record.trace_id, record.span_id = trace_ids()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: what a log shipper (Loki, Elasticsearch) reads without parsing rules."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("request_id", "trace_id", "span_id"):
+            value = getattr(record, key, None)
+            if value:
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = REDACTOR.scrub(self.formatException(record.exc_info))
+        return json.dumps(entry, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        request = getattr(record, "request_id", None)
+        return f"{line} [{request}]" if request else line
+
+
+def configure_logging(level: str, log_format: str = "auto") -> None:
+    """`log_format`: "json", "text", or "auto" (text on a terminal, JSON otherwise)."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    as_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
+    handler.setFormatter(JsonFormatter() if as_json else TextFormatter())
     handler.addFilter(REDACTOR)
+    handler.addFilter(RequestIds())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

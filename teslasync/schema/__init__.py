@@ -18,7 +18,7 @@ from teslasync.schema.analytics import AnalyticsSubscriptions
 from teslasync.schema.commands import CommandMutations, CommandQueries, CommandSubscriptions
 from teslasync.schema.costs import CostMutations, CostQueries
 from teslasync.schema.execution import PerEventCacheExecutionContext
-from teslasync.schema.extensions import ErrorCodes, NoNulText, UnitOfWork
+from teslasync.schema.extensions import ErrorCodes, NoNulText, Tracing, UnitOfWork
 from teslasync.schema.fleet_telemetry import FleetTelemetryMutations, FleetTelemetryQueries
 from teslasync.schema.persisted import PersistedQueries, PersistedQueryCheck
 from teslasync.schema.query_cost import CostLimit
@@ -70,6 +70,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: CostLimit(limits.max_cost),
         NoNulText,
+        Tracing,
         UnitOfWork,
     ]
     if not limits.introspection:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
 from graphql import DocumentNode, GraphQLError, StringValueNode, Visitor, visit
@@ -14,6 +13,7 @@ from strawberry.types.graphql import OperationType
 
 from teslasync.errors import InternalError, TeslaSyncError
 from teslasync.observability.metrics import GRAPHQL_OPERATIONS
+from teslasync.observability.tracing import current_request_id, mark_error, tracer
 
 log = logging.getLogger("teslasync.graphql")
 
@@ -56,13 +56,35 @@ class UnitOfWork(SchemaExtension):
             else:
                 await session.commit()
         except Exception as exc:
-            request_id = uuid.uuid4().hex[:12]
+            request_id = current_request_id()
             log.error("internal error %s ending a transaction", request_id, exc_info=exc)
             if not failed:
                 raise InternalError(f"internal error (request id {request_id})") from None
         finally:
             with contextlib.suppress(Exception):
                 await session.close()
+
+
+class Tracing(SchemaExtension):
+    """A span per GraphQL operation, named after its type and name, marked when it ends in errors."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if (
+            context.operation_type is OperationType.SUBSCRIPTION
+        ):  # lives for hours: its events are not one span
+            yield
+            return
+        operation = context.operation_type.value if context.operation_type else "operation"
+        name = context.operation_name or "anonymous"
+        with tracer.start_as_current_span(
+            f"graphql {operation} {name}",
+            attributes={"graphql.operation.type": operation, "graphql.operation.name": name},
+        ) as span:
+            yield
+            result = context.result
+            if result is not None and getattr(result, "errors", None):
+                mark_error(span, "the operation ended in errors")
 
 
 def _with(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:
@@ -83,7 +105,7 @@ def _mask(error: GraphQLError) -> GraphQLError:
         return _with(error, original.message, {"code": original.code, **original.extensions})
     if original is None:  # parse and validation errors: precise, and safe to show
         return _with(error, error.message, {"code": "GRAPHQL_VALIDATION_FAILED", **(error.extensions or {})})
-    request_id = uuid.uuid4().hex[:12]
+    request_id = current_request_id()
     log.error("internal error %s at %s", request_id, error.path, exc_info=original)
     return _with(error, "internal error", {"code": "INTERNAL", "requestId": request_id})
 

@@ -35,3 +35,44 @@ def test_registered_secrets_never_reach_the_log(
     assert "secret-key-material-789" not in captured
     assert "postgresql://ts:***@db:5432/ts" in captured
     assert captured.count("***") == 3
+
+
+def test_json_lines_carry_the_request_id(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from teslasync.observability.tracing import request_id
+
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    configure_logging("info", "json")
+    token = request_id.set("req-1234abcd")
+    try:
+        logging.getLogger("teslasync.test").warning("charging at %d kW", 11)
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            logging.getLogger("teslasync.test").exception("failed")
+    finally:
+        request_id.reset(token)
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert lines[0]["message"] == "charging at 11 kW" and lines[0]["level"] == "warning"
+    assert lines[0]["request_id"] == "req-1234abcd" and lines[0]["logger"] == "teslasync.test"
+    assert "ValueError: boom" in lines[1]["exception"]
+
+
+def test_text_lines_end_with_the_request_id(capsys: pytest.CaptureFixture[str]) -> None:
+    from teslasync.observability.tracing import request_id
+
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    configure_logging("info", "text")
+    token = request_id.set("req-5678efgh")
+    try:
+        logging.getLogger("teslasync.test").warning("hello")
+    finally:
+        request_id.reset(token)
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    assert capsys.readouterr().err.rstrip().endswith("teslasync.test: hello [req-5678efgh]")
