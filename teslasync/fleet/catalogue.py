@@ -405,10 +405,11 @@ _SPECS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "set_cop_temp",
         Category.CLIMATE,
-        "Sets the temperature at which cabin overheat protection starts.",
-        # The Fleet API meaning. The official proxy (command.go) casts the number straight onto its protobuf
-        # enum, where 0 is "unspecified" and 1-3 are low/medium/high, so check the proxy version in use.
-        (_enum("cop_temp", "0 = 30 °C, 1 = 35 °C, 2 = 40 °C.", (0, 1, 2)),),
+        "Sets the temperature at which cabin overheat protection starts. Numbered as the vehicle-command"
+        " proxy reads it (1-3); Tesla's REST docs number the same levels 0-2.",
+        # The proxy (command.go) casts cop_temp straight onto the car's protobuf enum, where 0 is
+        # "unspecified" and 1-3 are low/medium/high: signed commands need 1-3.
+        (_enum("cop_temp", "1 = 30 °C, 2 = 35 °C, 3 = 40 °C.", (1, 2, 3)),),
     ),
     CommandSpec(
         "remote_seat_heater_request",

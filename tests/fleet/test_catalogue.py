@@ -299,7 +299,7 @@ def test_missing_required_parameters_are_reported() -> None:
             "params.climate_keeper_mode",
             "one of 0, 1",
         ),
-        ("set_cop_temp", {"cop_temp": 1.0}, "params.cop_temp", "must be one of 0, 1, 2, got 1.0"),
+        ("set_cop_temp", {"cop_temp": 1.0}, "params.cop_temp", "must be one of 1, 2, 3, got 1.0"),
         ("navigation_request", {"type": "share_ext_content_raw", "value": "x"}, "params.value", "object"),
     ],
 )
