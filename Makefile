@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck unit install schema bench clean
+.PHONY: run test lint typecheck unit install schema docs bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,5 +32,9 @@ test: lint typecheck unit
 schema: install
 	$(BIN)/teslasync export-schema schema.graphql
 
+docs: install
+	$(BIN)/mkdocs build --strict --site-dir site
+	@echo "the site is in site/ (open site/index.html)"
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site
