@@ -74,8 +74,18 @@ class TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
     """
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
+        if not _is_subscription(operation.query, operation.operation_name):
+            await super().run_operation(operation)
+            return
+        metrics.SUBSCRIPTIONS_OPEN.inc()
+        try:
+            await self._run_subscription(operation)
+        finally:
+            metrics.SUBSCRIPTIONS_OPEN.dec()
+
+    async def _run_subscription(self, operation: Operation[Context, None]) -> None:
         multicast: Multicast | None = getattr(self.view, "multicast", None)
-        if multicast is None or not _is_subscription(operation.query, operation.operation_name):
+        if multicast is None:
             await super().run_operation(operation)
             return
         principal = self.context.principal

@@ -78,3 +78,29 @@ COMMANDS = Counter(
     "Vehicle commands that ended, by outcome (succeeded, failed, or the failure's code)",
     ["outcome"],
 )
+GRAPHQL_OPERATION_SECONDS = Histogram(
+    "teslasync_graphql_operation_seconds",
+    "GraphQL operation execution time, by type and operation name (names beyond the first 200 are 'other')",
+    ["type", "operation"],
+)
+GRAPHQL_OPERATION_ERRORS = Counter(
+    "teslasync_graphql_operation_errors_total",
+    "GraphQL operations that ended in errors, by type and operation name",
+    ["type", "operation"],
+)
+SUBSCRIPTIONS_OPEN = Gauge("teslasync_graphql_subscriptions_open", "GraphQL subscriptions running now")
+
+_OPERATION_NAMES: set[str] = set()
+MAX_OPERATION_NAMES = 200  # clients choose the names: a bound keeps the label set (and memory) finite
+
+
+def operation_label(name: str | None) -> str:
+    """The operation name as a label: anonymous ones are 'anonymous', new names past the bound 'other'."""
+    if not name:
+        return "anonymous"
+    if name in _OPERATION_NAMES:
+        return name
+    if len(_OPERATION_NAMES) >= MAX_OPERATION_NAMES or len(name) > 64:
+        return "other"
+    _OPERATION_NAMES.add(name)
+    return name

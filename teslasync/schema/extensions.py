@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 
 from graphql import DocumentNode, GraphQLError, StringValueNode, Visitor, visit
@@ -12,7 +13,12 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from teslasync.errors import InternalError, TeslaSyncError
-from teslasync.observability.metrics import GRAPHQL_OPERATIONS
+from teslasync.observability.metrics import (
+    GRAPHQL_OPERATION_ERRORS,
+    GRAPHQL_OPERATION_SECONDS,
+    GRAPHQL_OPERATIONS,
+    operation_label,
+)
 from teslasync.observability.tracing import current_request_id, mark_error, tracer
 
 log = logging.getLogger("teslasync.graphql")
@@ -66,25 +72,30 @@ class UnitOfWork(SchemaExtension):
 
 
 class Tracing(SchemaExtension):
-    """A span per GraphQL operation, named after its type and name, marked when it ends in errors."""
+    """A span per GraphQL operation (named after its type and name, marked when it ends in errors), and its
+    duration and errors by operation name. (Open subscriptions are counted where sockets run them.)"""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        if (
-            context.operation_type is OperationType.SUBSCRIPTION
-        ):  # lives for hours: its events are not one span
+        if context.operation_type is OperationType.SUBSCRIPTION:  # lives for hours: not one span
             yield
             return
         operation = context.operation_type.value if context.operation_type else "operation"
         name = context.operation_name or "anonymous"
+        label = operation_label(context.operation_name)
+        started = time.perf_counter()
         with tracer.start_as_current_span(
             f"graphql {operation} {name}",
             attributes={"graphql.operation.type": operation, "graphql.operation.name": name},
         ) as span:
             yield
+            GRAPHQL_OPERATION_SECONDS.labels(type=operation, operation=label).observe(
+                time.perf_counter() - started
+            )
             result = context.result
             if result is not None and getattr(result, "errors", None):
                 mark_error(span, "the operation ended in errors")
+                GRAPHQL_OPERATION_ERRORS.labels(type=operation, operation=label).inc()
 
 
 def _with(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:

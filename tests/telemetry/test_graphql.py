@@ -111,8 +111,15 @@ async def test_subscription_receives_live_updates(live: tuple[int, TelemetryRunt
     query = (
         'subscription($vin: String!) { signals(vin: $vin, names: ["Soc"]) { vin name value unit afterGap } }'
     )
+    from prometheus_client import REGISTRY
+
+    def open_now() -> float:
+        return REGISTRY.get_sample_value("teslasync_graphql_subscriptions_open") or 0.0
+
+    before = open_now()
     async with subscription(port, query, {"vin": VIN}) as socket:
         await asyncio.sleep(0.2)
+        assert open_now() == before + 1
         now = datetime.now(UTC)
         await feed(
             runtime,
@@ -120,6 +127,11 @@ async def test_subscription_receives_live_updates(live: tuple[int, TelemetryRunt
             Observation(VIN, "Odometer", 1.0, Form.MQTT, now),
         )
         message = json.loads(await asyncio.wait_for(socket.recv(), 5))
+    for _ in range(100):  # the socket closed: the subscription ends
+        if open_now() == before:
+            break
+        await asyncio.sleep(0.05)
+    assert open_now() == before
     assert message["type"] == "next"
     assert message["payload"]["data"]["signals"] == {
         "vin": VIN,
