@@ -248,6 +248,7 @@ async def bench(args: argparse.Namespace, tmp: Path, pg: EmbeddedPostgres, mqtt_
             mqtt_url=f"mqtt://127.0.0.1:{mqtt_port}",
             mqtt_client_id="bench-api",
             demo=True,
+            rate_limit_queries_per_minute=100_000_000,  # a flood on purpose: not for the rate limit to answer
             _env_file=None,
         )
         await bench_fanout(settings, db, mqtt_port, args)
