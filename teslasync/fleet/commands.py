@@ -40,6 +40,7 @@ from teslasync.observability.metrics import COMMANDS
 log = logging.getLogger("teslasync.fleet.commands")
 
 LOCK_NAMESPACE = 0x7E51 << 40  # advisory-lock keys of command runs: this, plus the vehicle id
+SUBMIT_NAMESPACE = 0x7E52 << 40  # and of submissions: the budget is counted and spent one at a time
 MAX_POLL_S = 10.0
 WATCH_POLL_S = 2.0  # a watcher on another replica than the run sees changes at least this often
 
@@ -113,6 +114,7 @@ class Commands:
     ) -> tuple[VehicleCommandRow, bool]:
         """Record the command and start it; (row, created). A key used before returns that command."""
         async with self.db.transaction() as session:
+            await session.execute(select(func.pg_advisory_xact_lock(SUBMIT_NAMESPACE + vehicle.id)))
             if idempotency_key is not None:
                 existing = await repo.by_key(session, requester.key, idempotency_key)
                 if existing is not None:

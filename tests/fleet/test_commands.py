@@ -283,3 +283,12 @@ async def test_unlock_needs_a_fresh_code_and_goes_through_with_one(cloud: Cloud)
     assert "errors" not in await gql(cloud.client, verify, {"c": code}, ADA)
     assert (await run(cloud, "DOOR_UNLOCK"))["status"] == "SUCCEEDED"
     assert cloud.fleet.car(VIN).commands == [("door_unlock", {}, True)]
+
+
+@pytest.mark.parametrize("overrides", [{"command_daily_budget": 2}])
+async def test_a_burst_of_queued_commands_cannot_slip_past_the_budget(cloud: Cloud) -> None:
+    cloud.fleet.command_delay_s = 0.3  # the first is still running while the others are asked for
+    bodies = await asyncio.gather(*(send(cloud, "FLASH_LIGHTS") for _ in range(4)))
+    accepted = [b for b in bodies if b["data"]["sendCommand"]["command"] is not None]
+    refused = [b["data"]["sendCommand"]["errors"][0]["code"] for b in bodies if b not in accepted]
+    assert len(accepted) == 2 and refused == ["COMMAND_BUDGET_EXCEEDED"] * 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, literal, select, tuple_, update
+from sqlalchemy import func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -90,13 +90,15 @@ async def advance(
 
 
 async def billed_since(session: AsyncSession, vehicle_id: int, since: datetime) -> int:
+    """Commands since `since` that Tesla billed or may still bill (queued ones count: a burst of them must
+    not slip past the budget before any is sent)."""
     count = await session.scalar(
         select(func.count())
         .select_from(VehicleCommandRow)
         .where(
             VehicleCommandRow.vehicle_id == vehicle_id,
             VehicleCommandRow.created_at >= since,
-            VehicleCommandRow.billed,
+            or_(VehicleCommandRow.billed, VehicleCommandRow.status.not_in(TERMINAL)),
         )
     )
     return int(count or 0)
