@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql, /healthz, /readyz, /metrics."""
+"""The Starlette application: /graphql, /healthz, /readyz, /metrics and /auth/tesla/callback."""
 
 from __future__ import annotations
 
