@@ -6,7 +6,7 @@ import asyncio
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -447,6 +447,87 @@ def restore(
             "or the Tesla tokens and TOTP secrets will not decrypt.",
             err=True,
         )
+
+
+@app.command("export")
+def export_data(
+    dataset: Annotated[str, typer.Argument(help="signals, drives, charging_sessions, positions or states.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.")],
+    file_format: Annotated[str, typer.Option("--format", help="csv, jsonl or parquet.")] = "parquet",
+    vin: Annotated[
+        list[str] | None, typer.Option("--vin", help="A vehicle (repeatable); all when left out.")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="ISO 8601 start (default: 30 days ago).")] = None,
+    until: Annotated[str | None, typer.Option(help="ISO 8601 end, exclusive (default: now).")] = None,
+    field: Annotated[
+        list[str] | None, typer.Option("--field", help="Signals only: a field (repeatable).")
+    ] = None,
+    location_decimals: Annotated[
+        int, typer.Option(help="Round locations to this many decimals (3 is about 110 m).")
+    ] = 3,
+    exact_locations: Annotated[
+        bool, typer.Option("--exact-locations", help="Do not round locations.")
+    ] = False,
+    drop_locations: Annotated[bool, typer.Option("--drop-locations", help="Leave locations out.")] = False,
+    keep_vin: Annotated[bool, typer.Option("--keep-vin", help="Do not mask VINs.")] = False,
+    keep_addresses: Annotated[bool, typer.Option("--keep-addresses", help="Keep destination names.")] = False,
+) -> None:
+    """Export a dataset to CSV, JSON Lines or Parquet, streamed (memory stays flat), redacted by default:
+    VINs masked, locations rounded to ~110 m, addresses left out."""
+    from teslasync.db.repositories.vehicles import list_vehicles
+    from teslasync.jobs.exports import Dataset, ExportResult, ExportSpec, Format, Redaction, write_export
+    from teslasync.server import prepare_database
+
+    def moment(text: str | None, default: datetime) -> datetime:
+        if text is None:
+            return default
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise fail(f"not an ISO 8601 time: {text!r}", 2) from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+    now = datetime.now(UTC)
+    try:
+        redaction = Redaction(
+            mask_vin=not keep_vin,
+            location_decimals=None if exact_locations else location_decimals,
+            drop_locations=drop_locations,
+            drop_addresses=not keep_addresses,
+        )
+        chosen, kind = Dataset(dataset), Format(file_format)
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
+    wanted = {v.strip().upper() for v in vin or []}
+
+    async def work(settings: Settings, url: str) -> ExportResult:
+        db = await prepare_database(settings, url)
+        try:
+            async with db.transaction() as session:
+                vehicles = [v for v in await list_vehicles(session) if not wanted or v.vin in wanted]
+            missing = wanted - {v.vin for v in vehicles}
+            if missing:
+                raise fail(f"no vehicle {', '.join(sorted(missing))}")
+            try:
+                spec = ExportSpec(
+                    chosen,
+                    kind,
+                    tuple(v.id for v in vehicles),
+                    moment(since, now - timedelta(days=30)),
+                    moment(until, now),
+                    tuple(field or ()),
+                    redaction,
+                )
+            except ValueError as exc:
+                raise fail(str(exc), 2) from None
+            return await write_export(db, spec, output)
+        finally:
+            await db.dispose()
+
+    result = run_with_db(settings_or_exit(), work)
+    typer.echo(f"wrote {result.rows} rows ({result.bytes} bytes) to {result.path}")
+    if redaction.raw_locations:
+        typer.echo("The file holds exact locations: keep it as private as the car's history.", err=True)
 
 
 @keys_app.command("rotate")

@@ -203,3 +203,41 @@ def test_backup_then_restore_elsewhere(tmp_path: Path, cli_database: str, postgr
         assert (away / ".data" / key_file).read_bytes() == (home / ".data" / key_file).read_bytes()
     again = run_cli("restore", str(archive), cwd=away, TESLASYNC_DATABASE_URL=other)
     assert again.returncode == 1 and "holds data" in again.stderr
+
+
+def test_export_writes_a_redacted_file(tmp_path: Path, cli_database: str, fixtures_dir: Path) -> None:
+    import csv
+
+    import pyarrow.parquet as pq
+
+    env = {"TESLASYNC_DATABASE_URL": cli_database}
+    assert run_cli("replay", str(fixtures_dir / "DrivingByGear.txt"), cwd=tmp_path, **env).returncode == 0
+    since = ["--since", "2000-01-01T00:00:00Z"]
+    parquet = run_cli("export", "signals", "-o", "signals.parquet", *since, cwd=tmp_path, **env)
+    assert parquet.returncode == 0, parquet.stderr
+    table = pq.read_table(tmp_path / "signals.parquet")
+    assert parquet.stdout.startswith(f"wrote {table.num_rows} rows") and table.num_rows > 10
+    assert set(table.column("vin").to_pylist()) == {"5YJ3***********00"}  # masked: 5YJ3E7EA3LF700000
+
+    located = run_cli(
+        "export",
+        "positions",
+        "--format",
+        "csv",
+        "-o",
+        "where.csv",
+        "--exact-locations",
+        *since,
+        cwd=tmp_path,
+        **env,
+    )
+    assert located.returncode == 0, located.stderr
+    assert "exact locations" in located.stderr
+    with (tmp_path / "where.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and all(len(row["latitude"].split(".")[-1]) > 3 for row in rows[:20])
+
+    refused = run_cli("export", "signals", "-o", "x.csv", "--vin", "5YJ3E7EA3LF799999", cwd=tmp_path, **env)
+    assert refused.returncode == 1 and "no vehicle 5YJ3E7EA3LF799999" in refused.stderr
+    bad = run_cli("export", "nonsense", "-o", "x.csv", cwd=tmp_path, **env)
+    assert bad.returncode == 2
