@@ -15,9 +15,7 @@ Timings are printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,13 +26,11 @@ from sqlalchemy import text
 from bench.analytics import (
     CAR_VIN,
     Telemetry,
-    high_water_mib,
     human,
     load_telemetry,
     prepare_partitions,
-    reset_high_water,
-    rss_mib,
 )
+from bench.common import MemoryMark, run_on_embedded_postgres
 from teslasync.config import Settings, StorageMode
 from teslasync.db import migrate
 from teslasync.db.backup import backup, restore
@@ -42,23 +38,8 @@ from teslasync.db.embedded import EmbeddedPostgres
 from teslasync.db.engine import Database, make_engine
 from teslasync.db.repositories.vehicles import ensure_vehicle
 from teslasync.jobs.recompute import recompute
-from tests.services import free_port
 
-
-def peak_since_reset() -> str:
-    """This process's peak RSS since the last reset, beside its RSS now (the generator's memory stays)."""
-    return f"peak RSS {high_water_mib():,.0f} MiB (RSS before it {BASELINE[0]:,.0f} MiB)"
-
-
-BASELINE = [0.0]
-
-
-def reset() -> None:
-    import gc
-
-    gc.collect()
-    reset_high_water()
-    BASELINE[0] = rss_mib()
+MEMORY = MemoryMark()
 
 
 async def counts(engine_url: str) -> dict[str, int]:
@@ -115,13 +96,13 @@ async def bench(args: argparse.Namespace, tmp: Path, pg: EmbeddedPostgres) -> No
         rows = sum(before.values())
         print(f"    database: {human(rows)} rows in {len(before)} tables, {database_size}", flush=True)
 
-        reset()
+        MEMORY.reset()
         began = time.perf_counter()
         summary = await backup(settings, engine, tmp / "backups")
         took = time.perf_counter() - began
         print(
             f"[1] backup: {took:.1f} s, {rows / took:,.0f} rows/s, archive {summary.bytes / 2**20:,.1f} MiB "
-            f"({summary.bytes / max(rows, 1):.1f} bytes a row); {peak_since_reset()}",
+            f"({summary.bytes / max(rows, 1):.1f} bytes a row); {MEMORY.peak()}",
             flush=True,
         )
 
@@ -129,7 +110,7 @@ async def bench(args: argparse.Namespace, tmp: Path, pg: EmbeddedPostgres) -> No
         target = make_engine(pg.url("restored"))
         target_settings = Settings(data_dir=tmp / "restored-data", _env_file=None)  # type: ignore[call-arg]
         try:
-            reset()
+            MEMORY.reset()
             began = time.perf_counter()
             await restore(target_settings, target, summary.path)
             took = time.perf_counter() - began
@@ -138,7 +119,7 @@ async def bench(args: argparse.Namespace, tmp: Path, pg: EmbeddedPostgres) -> No
         after = await counts(pg.url("restored"))
         print(
             f"[2] restore into an empty database: {took:.1f} s, {rows / took:,.0f} rows/s; "
-            f"row counts {'equal' if after == before else 'DIFFER'}; {peak_since_reset()}"
+            f"row counts {'equal' if after == before else 'DIFFER'}; {MEMORY.peak()}"
         )
     finally:
         await connection.close()
@@ -153,16 +134,7 @@ def main() -> None:
     parser.add_argument("--no-recompute", action="store_true", help="skip deriving drives and charges")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="teslasync-bench-backup-") as name:
-        tmp = Path(name)
-        pg = EmbeddedPostgres(tmp / "pg", port=free_port())
-        pg.start()
-        try:
-            asyncio.run(bench(args, tmp, pg))
-        finally:
-            pg.stop()
-    print(f"total run time: {time.monotonic() - started:.0f} s")
+    run_on_embedded_postgres("teslasync-bench-backup-", lambda tmp, pg: bench(args, tmp, pg))
 
 
 if __name__ == "__main__":

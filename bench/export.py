@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import logging
 import random
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +28,8 @@ from typing import Any
 
 import asyncpg
 
-from bench.analytics import high_water_mib, human, prepare_partitions, reset_high_water, rss_mib
+from bench.analytics import human, prepare_partitions
+from bench.common import MemoryMark, run_on_embedded_postgres
 from teslasync.config import StorageMode
 from teslasync.db import migrate
 from teslasync.db.embedded import EmbeddedPostgres
@@ -38,7 +37,6 @@ from teslasync.db.engine import Database, make_engine
 from teslasync.db.repositories import exports as export_repo
 from teslasync.db.repositories.vehicles import ensure_vehicle
 from teslasync.jobs.exports import Dataset, ExportSpec, Format, write_export
-from tests.services import free_port
 
 VIN = "5YJ3E7EB2NF000001"
 COLUMNS = ("vehicle_id", "field", "ts", "num", "txt", "doc", "approx")
@@ -54,6 +52,8 @@ NUMBERS = (
 PER_SECOND = len(NUMBERS) + 3  # and Gear, DetailedChargeState, Location
 CHUNK_ROWS = 100_000
 Record = tuple[Any, ...]
+
+MEMORY = MemoryMark()
 
 
 class Signals:
@@ -99,19 +99,6 @@ async def load(connection: asyncpg.Connection, signals: Signals) -> None:
         )
 
 
-BASELINE = [0.0]
-
-
-def reset() -> None:
-    gc.collect()
-    reset_high_water()
-    BASELINE[0] = rss_mib()
-
-
-def peak_since_reset() -> str:
-    return f"peak RSS {high_water_mib():,.0f} MiB (RSS before it {BASELINE[0]:,.0f} MiB)"
-
-
 async def bench(args: argparse.Namespace, tmp: Path, pg: EmbeddedPostgres) -> None:
     engine = make_engine(pg.url("postgres"))
     db = Database.from_engine(engine)
@@ -140,7 +127,7 @@ async def bench(args: argparse.Namespace, tmp: Path, pg: EmbeddedPostgres) -> No
             flush=True,
         )
 
-        reset()
+        MEMORY.reset()
         began, streamed = time.perf_counter(), 0
         async with db.transaction() as session:
             async for rows in export_repo.signals(session, [vehicle_id], start, end):
@@ -148,7 +135,7 @@ async def bench(args: argparse.Namespace, tmp: Path, pg: EmbeddedPostgres) -> No
         took = time.perf_counter() - began
         print(
             f"    stream only (the repository, nothing written): {took:.1f} s, {streamed / took:,.0f} rows/s; "
-            f"{peak_since_reset()}",
+            f"{MEMORY.peak()}",
             flush=True,
         )
 
@@ -156,14 +143,14 @@ async def bench(args: argparse.Namespace, tmp: Path, pg: EmbeddedPostgres) -> No
             fmt = Format(name)
             spec = ExportSpec(Dataset.SIGNALS, fmt, (vehicle_id,), start, end)
             path = tmp / f"signals{fmt.suffix}"
-            reset()
+            MEMORY.reset()
             began = time.perf_counter()
             result = await write_export(db, spec, path)
             took = time.perf_counter() - began
             print(
                 f"[{n}] {fmt.value}: {human(result.rows)} rows in {took:.1f} s, {result.rows / took:,.0f} rows/s, "
                 f"{result.bytes / 2**20:,.1f} MiB ({result.bytes / max(result.rows, 1):.1f} bytes a row); "
-                f"{peak_since_reset()}",
+                f"{MEMORY.peak()}",
                 flush=True,
             )
             path.unlink()
@@ -182,16 +169,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="teslasync-bench-export-") as name:
-        tmp = Path(name)
-        pg = EmbeddedPostgres(tmp / "pg", port=free_port())
-        pg.start()
-        try:
-            asyncio.run(bench(args, tmp, pg))
-        finally:
-            pg.stop()
-    print(f"total run time: {time.monotonic() - started:.0f} s")
+    run_on_embedded_postgres("teslasync-bench-export-", lambda tmp, pg: bench(args, tmp, pg))
 
 
 if __name__ == "__main__":
