@@ -264,12 +264,16 @@ def read_manifest(path: Path) -> Manifest:
         raise BackupError(f"{path} is not a readable TeslaSync backup ({exc})") from None
 
 
-def _known_revisions() -> set[str]:
+def _scripts() -> ScriptDirectory:
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(migrate.migrations_dir()))
-    return {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    return ScriptDirectory.from_config(config)
+
+
+def _known_revisions() -> set[str]:
+    return {script.revision for script in _scripts().walk_revisions()}
 
 
 async def restore(
@@ -353,12 +357,7 @@ async def _schema_at(
 
 
 def _ancestors_of(revision: str) -> set[str]:
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(migrate.migrations_dir()))
-    script = ScriptDirectory.from_config(config)
-    return {rev.revision for rev in script.iterate_revisions(revision, "base")}
+    return {rev.revision for rev in _scripts().iterate_revisions(revision, "base")}
 
 
 async def _load_order(driver: Any, tables: list[str]) -> list[str]:
