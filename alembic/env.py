@@ -10,16 +10,11 @@ from sqlalchemy import Connection
 
 from teslasync.config import load_settings
 from teslasync.db.engine import make_engine
+from teslasync.db.migrate import include_object
 from teslasync.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata
-# Time-series objects differ per storage strategy and are managed by hand in the migrations.
-MANAGED_BY_HAND = {"signals", "signal_rollups_hourly", "signals_default"}
-
-
-def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    return not (type_ == "table" and name in MANAGED_BY_HAND)
 
 
 def run_on(connection: Connection) -> None:

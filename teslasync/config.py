@@ -45,6 +45,11 @@ class StepUpMode(StrEnum):
     OFF = "off"
 
 
+class WorkersMode(StrEnum):
+    INLINE = "inline"  # the job workers run inside the API process
+    EXTERNAL = "external"  # `teslasync worker ...` processes run them
+
+
 class SettingsError(Exception):
     """A configuration value is wrong; the message names the variable in one line."""
 
@@ -149,6 +154,16 @@ class Settings(BaseSettings):
     backup_dir: Path | None = None
     backup_every_h: float = Field(default=24.0, ge=0, le=24 * 31)
     backup_keep: int = Field(default=7, ge=1, le=1000)
+    workers: WorkersMode = WorkersMode.INLINE
+    worker_concurrency: int = Field(default=4, ge=1, le=100)
+    job_pool_size: int = Field(default=8, ge=2, le=100)
+    scheduler: bool = True
+    export_dir: Path | None = None
+    export_retention_h: float = Field(default=72.0, gt=0, le=24 * 90)
+    export_link_ttl_s: int = Field(default=900, ge=30, le=7 * 24 * 3600)
+    public_url: str | None = None
+    notification_retries: int = Field(default=6, ge=1, le=20)
+    notification_log_days: int = Field(default=90, ge=1, le=3650)
 
     @field_validator("database_url")
     @classmethod
@@ -284,6 +299,10 @@ class Settings(BaseSettings):
     @cached_property
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()
+
+    @property
+    def resolved_export_dir(self) -> Path:
+        return (self.export_dir or self.resolved_data_dir / "exports").expanduser().resolve()
 
     def resolved_secret_key(self) -> str:
         """The secret key: from the environment, else from the data dir, generated there on first use."""

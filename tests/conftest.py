@@ -135,6 +135,9 @@ def mqtt_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+    """Settings for a test. The scheduler is off unless a test turns it on: its maintenance would otherwise
+    run beside the test on the `db` fixture's one shared connection."""
+    overrides.setdefault("scheduler", False)
     return Settings(data_dir=tmp_path, _env_file=None, **overrides)  # type: ignore[call-arg]
 
 

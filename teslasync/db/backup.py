@@ -48,6 +48,7 @@ FORMAT = 1
 KEY_FILES = ("secret.key", "keyring.json")
 # what describes this installation rather than its data: the schema revision, the storage strategy
 SKIPPED_TABLES = frozenset({"alembic_version", "storage_settings"})
+SKIPPED_PREFIXES = ("saq_",)  # the job queue's own tables: transient, and created by SAQ itself
 CHUNK = 1 << 20
 
 # Progress: (what, done, total) — a table name and rows, or "keys".
@@ -138,7 +139,9 @@ async def _raw(connection: AsyncConnection) -> Any:
 
 async def _tables(driver: Any) -> list[str]:
     rows = await driver.fetch(_TABLES_SQL)
-    return [row[0] for row in rows if row[0] not in SKIPPED_TABLES]
+    return [
+        row[0] for row in rows if row[0] not in SKIPPED_TABLES and not row[0].startswith(SKIPPED_PREFIXES)
+    ]
 
 
 async def _columns(driver: Any, table: str) -> list[str]:

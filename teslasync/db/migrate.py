@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from alembic import command
@@ -14,6 +15,24 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from teslasync.config import StorageMode
 
 log = logging.getLogger("teslasync.db.migrate")
+
+
+# Time-series objects differ per storage strategy and are managed by hand in the migrations.
+MANAGED_BY_HAND = frozenset({"signals", "signal_rollups_hourly", "signals_default"})
+MONTHLY_PARTITION = re.compile(r"signals_\d{4}_\d{2}")
+# SAQ, the job queue, creates and migrates its own tables (`saq_jobs`, `saq_stats`, `saq_versions`).
+FOREIGN_PREFIX = "saq_"
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """What alembic's autogenerate compares: not the hand-made time series, not SAQ's tables."""
+    if type_ != "table" or name is None:
+        return True
+    return (
+        name not in MANAGED_BY_HAND
+        and not MONTHLY_PARTITION.fullmatch(name)
+        and not name.startswith(FOREIGN_PREFIX)
+    )
 
 
 def migrations_dir() -> Path:

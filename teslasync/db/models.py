@@ -3,7 +3,7 @@ migrations (see `db/storage.py`); they are mapped here as plain tables for the r
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    Time,
     func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -377,3 +378,149 @@ class GeofenceRow(Base):
     longitude: Mapped[float] = mapped_column(Double)
     radius_m: Mapped[float] = mapped_column(Double)
     tariff_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("tariffs.id"))
+
+
+class VehicleTag(Base):
+    """Free-form labels ("work", "fleet-north") an automation rule can target instead of naming vehicles."""
+
+    __tablename__ = "vehicle_tags"
+
+    vehicle_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("vehicles.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
+class SchedulerRun(Base):
+    """One scheduled task's run for one time slot; the primary key is what keeps two replicas from both
+    running it."""
+
+    __tablename__ = "scheduler_runs"
+
+    task: Mapped[str] = mapped_column(Text, primary_key=True)
+    slot_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    runner: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ExportRow(Base):
+    __tablename__ = "exports"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    spec: Mapped[dict[str, object]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(Text, server_default="queued")
+    rows: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    bytes: Mapped[int | None] = mapped_column(BigInteger)
+    file_name: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NotificationChannelRow(Base):
+    """A user's way of being reached. `config` holds what may be shown back; `secrets` the encrypted rest."""
+
+    __tablename__ = "notification_channels"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    config: Mapped[dict[str, object]] = mapped_column(JSONB)
+    secrets: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class NotificationSubscriptionRow(Base):
+    """Which events (of which vehicles; all a user sees when `vins` is null) go to which channel."""
+
+    __tablename__ = "notification_subscriptions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("notification_channels.id", ondelete="CASCADE")
+    )
+    events: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    vins: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+
+
+class NotificationPreferenceRow(Base):
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    quiet_start: Mapped[time | None] = mapped_column(Time)
+    quiet_end: Mapped[time | None] = mapped_column(Time)
+    timezone: Mapped[str] = mapped_column(Text, server_default="UTC")
+
+
+class NotificationDeliveryRow(Base):
+    """One event to one channel; unique per (channel, dedup key), which is the dedup of identical events."""
+
+    __tablename__ = "notification_deliveries"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("notification_channels.id", ondelete="CASCADE")
+    )
+    event_kind: Mapped[str] = mapped_column(Text)
+    vin: Mapped[str | None] = mapped_column(Text)
+    dedup_key: Mapped[str] = mapped_column(Text)
+    event: Mapped[dict[str, object]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(Text, server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NotificationAttemptRow(Base):
+    __tablename__ = "notification_attempts"
+
+    delivery_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("notification_deliveries.id", ondelete="CASCADE"), primary_key=True
+    )
+    attempt: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    outcome: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class AutomationRuleRow(Base):
+    __tablename__ = "automation_rules"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text)
+    rule: Mapped[dict[str, object]] = mapped_column(JSONB)
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class AutomationRunRow(Base):
+    """One firing of a rule for one vehicle and what each of its actions did; unique per (rule, vin, time) so
+    a redelivered batch does not fire twice."""
+
+    __tablename__ = "automation_runs"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    rule_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("automation_rules.id", ondelete="CASCADE"))
+    vin: Mapped[str] = mapped_column(Text)
+    fired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    trigger: Mapped[str] = mapped_column(Text)
+    values: Mapped[dict[str, object]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(Text, server_default="pending")
+    actions: Mapped[list[dict[str, object]]] = mapped_column(JSONB, server_default="[]")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

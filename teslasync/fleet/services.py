@@ -3,11 +3,9 @@ with its circuit breakers, and the command runner; started and stopped with the 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
-from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from teslasync.auth.secrets import Keyring
 from teslasync.config import Settings
@@ -19,8 +17,6 @@ from teslasync.fleet.commands import Commands
 
 log = logging.getLogger("teslasync.fleet")
 
-TOKEN_REFRESH_EVERY_S = 300.0
-
 
 @dataclass
 class Fleet:
@@ -28,7 +24,6 @@ class Fleet:
     client: FleetClient
     commands: Commands
     breakers: Breakers
-    _refresher: asyncio.Task[None] | None = field(default=None, init=False)
 
     @classmethod
     def build(cls, db: Database, settings: Settings, keys: Callable[[], Keyring]) -> Fleet:
@@ -40,23 +35,11 @@ class Fleet:
         return cls(accounts, client, Commands(db, client, settings), breakers)
 
     async def start(self) -> None:
-        """Apply journalled tokens, pick up commands a restart interrupted, keep tokens fresh."""
+        """Apply journalled tokens, pick up commands a restart interrupted. (The scheduler keeps tokens
+        fresh: the `tesla-token-refresh` task.)"""
         await self.accounts.recover()
         await self.commands.resume()
-        self._refresher = asyncio.create_task(self._keep_tokens_fresh(), name="tesla-token-refresh")
 
     async def stop(self) -> None:
-        if self._refresher is not None:
-            self._refresher.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._refresher
         await self.commands.close()
         await self.client.aclose()
-
-    async def _keep_tokens_fresh(self) -> None:
-        while True:
-            try:
-                await self.accounts.refresh_due()
-            except Exception:
-                log.exception("refreshing Tesla tokens failed; trying again in %.0f s", TOKEN_REFRESH_EVERY_S)
-            await asyncio.sleep(TOKEN_REFRESH_EVERY_S)

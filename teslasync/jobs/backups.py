@@ -1,12 +1,10 @@
 """Scheduled backups: every `TESLASYNC_BACKUP_EVERY_H` hours into `TESLASYNC_BACKUP_DIR`, keeping the newest
-`TESLASYNC_BACKUP_KEEP`. With several replicas only one backs up at a time (an advisory lock); the next due
-time comes from the newest archive, so a restart neither skips nor repeats one."""
+`TESLASYNC_BACKUP_KEEP`. The scheduler's `backup` task runs it once per period across replicas (see
+jobs/scheduler.py); an advisory lock also keeps a manual run from overlapping a scheduled one."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -35,14 +33,6 @@ def prune(directory: Path, keep: int) -> list[Path]:
     return doomed
 
 
-def next_due(directory: Path, every: timedelta, now: datetime) -> datetime:
-    found = archives(directory)
-    if not found:
-        return now
-    newest = datetime.fromtimestamp(found[-1].stat().st_mtime, UTC)
-    return newest + every
-
-
 async def backup_once(settings: Settings, db: Database) -> Path | None:
     """One scheduled backup, unless another replica is making one; the archive written, or None."""
     assert settings.backup_dir is not None
@@ -62,18 +52,3 @@ async def backup_once(settings: Settings, db: Database) -> Path | None:
         len(removed),
     )
     return summary.path
-
-
-async def run_scheduled_backups(settings: Settings, db: Database) -> None:
-    assert settings.backup_dir is not None and settings.backup_every_h > 0
-    every = timedelta(hours=settings.backup_every_h)
-    while True:
-        wait = (next_due(settings.backup_dir, every, datetime.now(UTC)) - datetime.now(UTC)).total_seconds()
-        await asyncio.sleep(max(wait, 0))
-        try:
-            await backup_once(settings, db)
-        except Exception:
-            log.exception("the scheduled backup failed; trying again in an hour")
-            await asyncio.sleep(3600)
-        else:
-            await asyncio.sleep(60)  # another replica's fresh archive is seen before the next look

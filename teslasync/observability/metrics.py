@@ -88,6 +88,20 @@ GRAPHQL_OPERATION_ERRORS = Counter(
     "GraphQL operations that ended in errors, by type and operation name",
     ["type", "operation"],
 )
+JOBS_QUEUED = Gauge("teslasync_jobs_queued", "Jobs waiting in a queue", ["queue"])
+JOBS_RUNNING = Gauge("teslasync_jobs_running", "Jobs running in this process", ["queue"])
+JOBS_FINISHED = Counter(
+    "teslasync_jobs_total", "Jobs finished in this process, by outcome", ["queue", "function", "outcome"]
+)
+JOB_SECONDS = Histogram(
+    "teslasync_job_duration_seconds",
+    "How long a job ran",
+    ["queue", "function"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800, 7200),
+)
+SCHEDULED_RUNS = Counter(
+    "teslasync_scheduler_runs_total", "Scheduled task runs in this process, by outcome", ["task", "outcome"]
+)
 SUBSCRIPTIONS_OPEN = Gauge("teslasync_graphql_subscriptions_open", "GraphQL subscriptions running now")
 
 _OPERATION_NAMES: set[str] = set()

@@ -103,6 +103,17 @@ def capture() -> otel_context.Context:
     return otel_context.get_current()
 
 
+def inject_context() -> dict[str, str]:
+    """The current trace context as W3C headers (`traceparent`), for work that runs in another process."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+def extract_context(carrier: dict[str, str] | None) -> otel_context.Context | None:
+    return propagate.extract(carrier) if carrier else None
+
+
 @contextmanager
 def resumed(carried: otel_context.Context | None, name: str, **attributes: Any) -> Iterator[Span]:
     """A span for background work, a child of the span that was current when `carried` was captured."""

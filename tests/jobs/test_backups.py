@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from teslasync.db.engine import Database
-from teslasync.jobs.backups import LOCK_KEY, archives, backup_once, next_due, prune
+from teslasync.jobs.backups import LOCK_KEY, archives, backup_once, prune
 from tests.conftest import make_settings
 
 
@@ -35,12 +34,13 @@ async def test_only_one_replica_backs_up_at_a_time(fresh_db: Database, tmp_path:
     assert archives(tmp_path / "backups") == []
 
 
-def test_the_next_backup_is_due_a_period_after_the_newest(tmp_path: Path) -> None:
-    now = datetime(2026, 11, 28, 12, tzinfo=UTC)
-    assert next_due(tmp_path, timedelta(hours=24), now) == now  # none yet: now
-    newest = tmp_path / "teslasync-backup-20261128T060000Z.tar"
-    newest.write_bytes(b"x")
-    made_at = datetime(2026, 11, 28, 6, tzinfo=UTC).timestamp()
-    os.utime(newest, (made_at, made_at))
-    assert next_due(tmp_path, timedelta(hours=24), now) == datetime(2026, 11, 29, 6, tzinfo=UTC)
+def test_prune_keeps_the_newest(tmp_path: Path) -> None:
+    for stamp in ("20261126T060000Z", "20261127T060000Z", "20261128T060000Z"):
+        (tmp_path / f"teslasync-backup-{stamp}.tar").write_bytes(b"x")
     assert prune(tmp_path, 5) == []
+    removed = prune(tmp_path, 1)
+    assert [path.name for path in removed] == [
+        "teslasync-backup-20261126T060000Z.tar",
+        "teslasync-backup-20261127T060000Z.tar",
+    ]
+    assert [path.name for path in archives(tmp_path)] == ["teslasync-backup-20261128T060000Z.tar"]
