@@ -274,6 +274,15 @@ class Keyring:
     def key_ids(self) -> tuple[str, ...]:
         return tuple(self._keys)
 
+    def signing_key(self, key_id: str, purpose: str) -> bytes | None:
+        """A MAC key for `purpose` derived from key `key_id` (None if this keyring lacks it), so signed
+        links and signatures need no key of their own and survive a rotation while the old key is kept."""
+        _check_context(purpose)
+        key = self._keys.get(key_id)
+        if key is None:
+            return None
+        return hmac.new(key, b"teslasync-mac:" + purpose.encode(), hashlib.sha256).digest()
+
     def encrypt(self, plaintext: bytes | str | Secret[str] | Secret[bytes], *, context: str) -> str:
         """An envelope of `plaintext` (text is UTF-8) under the current key, bound to `context`."""
         _check_context(context)

@@ -36,7 +36,7 @@ import asyncio
 import contextlib
 import json
 import threading
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -180,7 +180,9 @@ class ExportResult:
     path: Path
 
 
-Progress = Callable[[int], None]  # rows written so far
+Progress = Callable[
+    [int], Awaitable[None] | None
+]  # rows written so far; awaited when it returns an awaitable
 
 _COLUMNS: dict[Dataset, tuple[Column, ...]] = {
     Dataset.SIGNALS: repo.SIGNAL_COLUMNS,
@@ -475,8 +477,8 @@ async def write_export(
         if writing is not None:
             written += await writing
             writing = None
-            if progress is not None:
-                progress(written)
+            if progress is not None and (reported := progress(written)) is not None:
+                await reported
 
     try:
         sink = await asyncio.to_thread(_SINKS[spec.format], partial, batches.schema, batches.columns)
