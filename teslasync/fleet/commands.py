@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
@@ -98,6 +98,8 @@ class Commands:
         self.db = db
         self.client = client
         self.settings = settings
+        # told of every command that failed (vin, command, why, when): the "command failed" notification
+        self.on_failed: Callable[[str, str, str, datetime], Awaitable[None]] | None = None
         self._locks: dict[int, asyncio.Lock] = {}
         self._jobs: dict[int, _Job] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -300,6 +302,7 @@ class Commands:
 
     async def _finish(self, command_id: int, status: str, code: str | None, message: str | None) -> None:
         job = self._jobs.get(command_id)
+        failed: tuple[str, str] | None = None
         async with self.db.transaction() as session:
             await repo.advance(
                 session,
@@ -324,5 +327,12 @@ class Commands:
                     outcome="ok" if status == "succeeded" else "failed",
                     detail={"command_id": command_id, **({"error": code} if code else {})},
                 )
+                if status == "failed" and vehicle is not None:
+                    failed = (vehicle.vin, row.command)
         COMMANDS.labels(outcome=status if code is None else code.lower()).inc()
         self._watchers.notify(command_id)
+        if failed is not None and self.on_failed is not None:
+            try:
+                await self.on_failed(*failed, message or code or "failed", datetime.now(UTC))
+            except Exception:
+                log.exception("announcing the failure of command %s failed", command_id)

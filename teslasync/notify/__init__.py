@@ -1,0 +1,1 @@
+"""Notifications: the events a user can subscribe to, the channels that deliver them, quiet hours."""
