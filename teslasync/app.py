@@ -9,12 +9,13 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing, asynccontextmanager, suppress
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -35,13 +36,19 @@ from teslasync.auth.security import Security
 from teslasync.config import Settings
 from teslasync.context import Context
 from teslasync.db.engine import Database
+from teslasync.db.repositories import export_jobs as export_jobs_repo
 from teslasync.errors import Unauthenticated
 from teslasync.fleet.accounts import AccountError
 from teslasync.fleet.client import FleetError
 from teslasync.fleet.services import Fleet
 from teslasync.fleet.sync import sync_vehicles
 from teslasync.fleet.vehicle_data import AccountsVehicleData
-from teslasync.jobs.backups import run_scheduled_backups
+from teslasync.jobs.derivation import DerivationListener
+from teslasync.jobs.detection import NotificationDetection, announce_stale_streams
+from teslasync.jobs.export_runs import export_file, link_valid
+from teslasync.jobs.notifications import publish
+from teslasync.jobs.services import Jobs
+from teslasync.notify.detect import command_failed_event
 from teslasync.observability import metrics, tracing
 from teslasync.observability.health import readiness
 from teslasync.schema import Limits, build_schema
@@ -50,8 +57,15 @@ from teslasync.schema.persisted import PersistedQueries, PersistedQueryError
 from teslasync.telemetry.runtime import TelemetryRuntime
 
 ACK = cast(UnsetType, UNSET)  # connection_ack without a payload
-KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics", "/auth/tesla/callback"}
+KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics", "/auth/tesla/callback", "/exports/download"}
 log = logging.getLogger("teslasync.app")
+
+
+def _route_label(path: str) -> str:
+    """The route for metrics and spans: the path, with ids taken out; unknown paths share one label."""
+    if path.startswith("/exports/") and path.endswith("/download"):
+        return "/exports/download"
+    return path if path in KNOWN_ROUTES else "other"
 
 
 def _is_subscription(query: str, operation_name: str | None) -> bool:
@@ -179,6 +193,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.auth = Authenticator(settings, db)
         self.security = Security.from_settings(settings)
         self.fleet = Fleet.build(db, settings, self.security.keys)
+        self.jobs = Jobs.build(settings, db, self.security.keys, self.fleet)
         self.telemetry = telemetry
         self.persisted = persisted
         self.multicast = Multicast()
@@ -252,6 +267,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             security=self.security,
             telemetry=self.telemetry,
             fleet=self.fleet,
+            jobs=self.jobs,
         )
 
 
@@ -265,7 +281,7 @@ class RequestMetrics:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        route = scope["path"] if scope["path"] in KNOWN_ROUTES else "other"
+        route = _route_label(scope["path"])
         started = time.perf_counter()
         status = 500
 
@@ -294,7 +310,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope.get("headers", [])}
-        route = scope["path"] if scope["path"] in KNOWN_ROUTES else "other"
+        route = _route_label(scope["path"])
         method = scope.get("method", "WEBSOCKET")
         attributes = {"http.request.method": method, "http.route": route, "url.path": scope["path"]}
         with tracing.server_span(f"{method} {route}", headers, attributes) as span:
@@ -316,6 +332,13 @@ class RequestContext:
                 tracing.request_id.reset(token)
 
 
+_MEDIA_TYPES = {
+    ".csv": "text/csv",
+    ".jsonl": "application/jsonl",
+    ".parquet": "application/vnd.apache.parquet",
+}
+
+
 def _page(title: str, message: str, status: int) -> Response:
     body = (
         f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>"
@@ -329,12 +352,27 @@ def create_app(
     db: Database,
     *,
     telemetry: TelemetryRuntime | None = None,
+    listeners: list[DerivationListener] | None = None,
     dispose_on_shutdown: bool = True,
 ) -> Starlette:
-    """The app. `telemetry`, when given, is started and stopped with it (the service always gives one)."""
+    """The app. `telemetry`, when given, is started and stopped with it (the service always gives one);
+    `listeners`, the live derivation's (see jobs/derivation.py), gets the notification detectors."""
     graphql = GraphQLEndpoint(settings, db, telemetry)
     if telemetry is not None:
         telemetry.accounts_source = AccountsVehicleData(db, graphql.fleet.client)
+    queues = graphql.jobs.queues
+    detection = NotificationDetection(db, queues)
+    if listeners is not None:
+        listeners.append(detection)
+    graphql.jobs.extra_tasks["stale-stream-notifications"] = (
+        timedelta(minutes=1),
+        lambda: announce_stale_streams(settings, db, queues),
+    )
+
+    async def command_failed(vin: str, command: str, error: str, at: datetime) -> None:
+        await publish(queues, command_failed_event(vin, command, error, at))
+
+    graphql.fleet.commands.on_failed = command_failed
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok", "version": __version__})
@@ -372,6 +410,32 @@ def create_app(
             "Tesla account connected", f"Region {account.region}. {found} You can close this tab.", 200
         )
 
+    async def export_download(request: Request) -> Response:
+        """A finished export's file, for whoever holds a valid signed link (see jobs/export_runs.py)."""
+        params = request.query_params
+        try:
+            export_id = int(request.path_params["export_id"])
+        except ValueError:
+            return PlainTextResponse("not found", status_code=404)
+        valid = link_valid(
+            graphql.security.keys(),
+            export_id,
+            params.get("expires", ""),
+            params.get("kid", ""),
+            params.get("sig", ""),
+            datetime.now(UTC),
+        )
+        if not valid:
+            return PlainTextResponse("this download link is invalid or has expired", status_code=403)
+        async with db.transaction() as session:
+            row = await export_jobs_repo.by_id(session, export_id)
+        path = export_file(settings, row) if row is not None else None
+        if path is None:
+            return PlainTextResponse(
+                "this export is not available (expired or not finished)", status_code=410
+            )
+        return FileResponse(path, filename=path.name, media_type=_MEDIA_TYPES.get(path.suffix))
+
     async def metrics_endpoint(_: Request) -> Response:
         payload, content_type = metrics.render()
         return PlainTextResponse(payload, media_type=content_type)
@@ -381,16 +445,20 @@ def create_app(
         if telemetry is not None:
             await telemetry.start()
         await graphql.fleet.start()
-        backups: asyncio.Task[None] | None = None
-        if telemetry is not None and settings.backup_dir is not None and settings.backup_every_h > 0:
-            backups = asyncio.create_task(run_scheduled_backups(settings, db), name="scheduled-backups")
+        await graphql.jobs.start()
+        ticking = (
+            asyncio.create_task(detection.run(), name="notification-detectors")
+            if listeners is not None
+            else None
+        )
         try:
             yield
         finally:
-            if backups is not None:
-                backups.cancel()
+            if ticking is not None:
+                ticking.cancel()
                 with suppress(asyncio.CancelledError):
-                    await backups
+                    await ticking
+            await graphql.jobs.stop()
             await graphql.fleet.stop()
             await graphql.security.limiter.close()
             if telemetry is not None:
@@ -406,6 +474,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
             Route("/auth/tesla/callback", tesla_callback),
+            Route("/exports/{export_id}/download", export_download),
         ],
         lifespan=lifespan,
     )

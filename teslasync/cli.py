@@ -25,6 +25,8 @@ token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_h
 app.add_typer(token_app, name="token")
 keys_app = typer.Typer(help="Manage the keys that encrypt secrets at rest.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+notify_app = typer.Typer(help="Notification channels' set-up.", no_args_is_help=True)
+app.add_typer(notify_app, name="notify")
 
 T = TypeVar("T")
 
@@ -552,6 +554,68 @@ def keys_rotate() -> None:
         f"current key {result.current_key} (was {result.previous_key}); "
         f"re-encrypted {result.reencrypted} rows, {result.skipped} changed meanwhile"
     )
+
+
+@notify_app.command("vapid-keys")
+def notify_vapid_keys() -> None:
+    """Make a VAPID key pair for Web Push: the private key goes into each webpush channel's settings, the
+    public key to the browser's pushManager.subscribe (applicationServerKey)."""
+    from teslasync.notify.channels.webpush import generate_vapid_keys
+
+    private, public = generate_vapid_keys()
+    typer.echo(f"private key (keep it secret): {private}")
+    typer.echo(f"public key (applicationServerKey): {public}")
+
+
+@app.command()
+def worker(
+    queues: Annotated[
+        list[str] | None,
+        typer.Argument(help="exports, notifications, automations, or all (the default)."),
+    ] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus metrics on this port (all interfaces).")
+    ] = None,
+) -> None:
+    """Run job workers in this process (with TESLASYNC_WORKERS=external on the API), until SIGTERM.
+
+    Start as many as the load needs: each takes jobs from the shared queue, and a job cut short by a stop
+    goes back to the queue."""
+    from teslasync import __version__
+    from teslasync.auth.security import KeyringSource
+    from teslasync.fleet.services import Fleet
+    from teslasync.jobs.services import Jobs
+    from teslasync.jobs.worker import queues_named
+    from teslasync.observability import tracing
+    from teslasync.server import prepare_database
+
+    try:
+        chosen = queues_named(queues or [])
+    except ValueError:
+        raise fail(
+            f"unknown queue among {', '.join(queues or [])}: exports, notifications, automations or all", 2
+        ) from None
+
+    async def work(settings: Settings, url: str) -> None:
+        db = await prepare_database(settings, url)
+        keys = KeyringSource(settings)
+        fleet = Fleet.build(db, settings, keys)
+        jobs = Jobs.build(settings, db, keys, fleet, worker_queues=chosen, run_scheduler=False)
+        try:
+            await jobs.run_until_stopped()
+        finally:
+            await fleet.stop()
+            await db.dispose()
+            tracing.shutdown_tracing()
+
+    settings = settings_or_exit(quiet=False)
+    tracing.configure_tracing(__version__)
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port)
+    typer.echo(f"worker for {', '.join(str(q) for q in chosen)} starting", err=True)
+    run_with_db(settings, work)
 
 
 def main() -> None:

@@ -130,7 +130,7 @@ def banner(settings: Settings, started: float) -> str:
 async def _serve(settings: Settings, sock: socket.socket, url: str, started: float) -> None:
     from teslasync.app import create_app
     from teslasync.demo import seed_demo
-    from teslasync.jobs.derivation import attach_derivation
+    from teslasync.jobs.derivation import DerivationListener, attach_derivation
     from teslasync.schema.persisted import ManifestError
     from teslasync.telemetry.runtime import TelemetryRuntime
 
@@ -140,9 +140,10 @@ async def _serve(settings: Settings, sock: socket.socket, url: str, started: flo
     if settings.demo:
         await seed_demo(db)
     telemetry = TelemetryRuntime(settings, db)
-    attach_derivation(telemetry)
+    listeners: list[DerivationListener] = []
+    attach_derivation(telemetry, listeners)
     try:
-        app = create_app(settings, db, telemetry=telemetry)
+        app = create_app(settings, db, telemetry=telemetry, listeners=listeners)
     except ManifestError as exc:
         raise StartupError(str(exc)) from None
     # What start-up built (the schema, modules, the catalogue) lives as long as the process: frozen out of

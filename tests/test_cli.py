@@ -241,3 +241,18 @@ def test_export_writes_a_redacted_file(tmp_path: Path, cli_database: str, fixtur
     assert refused.returncode == 1 and "no vehicle 5YJ3E7EA3LF799999" in refused.stderr
     bad = run_cli("export", "nonsense", "-o", "x.csv", cwd=tmp_path, **env)
     assert bad.returncode == 2
+
+
+def test_notify_vapid_keys_prints_a_pair_that_signs(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from teslasync.auth.secrets import b64url_decode
+
+    result = run_cli("notify", "vapid-keys", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(": ", 1) for line in result.stdout.strip().splitlines())
+    private = b64url_decode(lines["private key (keep it secret)"])
+    public = b64url_decode(lines["public key (applicationServerKey)"])
+    assert private is not None and public is not None and len(public) == 65 and public[0] == 4
+    key = ec.derive_private_key(int.from_bytes(private, "big"), ec.SECP256R1())
+    assert ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), public) == key.public_key()

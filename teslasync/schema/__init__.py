@@ -18,8 +18,10 @@ from teslasync.schema.analytics import AnalyticsSubscriptions
 from teslasync.schema.commands import CommandMutations, CommandQueries, CommandSubscriptions
 from teslasync.schema.costs import CostMutations, CostQueries
 from teslasync.schema.execution import PerEventCacheExecutionContext
+from teslasync.schema.exports import ExportMutations, ExportQueries, ExportSubscriptions
 from teslasync.schema.extensions import ErrorCodes, NoNulText, Tracing, UnitOfWork
 from teslasync.schema.fleet_telemetry import FleetTelemetryMutations, FleetTelemetryQueries
+from teslasync.schema.notifications import NotificationMutations, NotificationQueries
 from teslasync.schema.persisted import PersistedQueries, PersistedQueryCheck
 from teslasync.schema.query_cost import CostLimit
 from teslasync.schema.rate_limit import RateLimit
@@ -30,17 +32,34 @@ from teslasync.schema.vehicles import VehicleQueries
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(VehicleQueries, CostQueries, UserQueries, TeslaQueries, CommandQueries, FleetTelemetryQueries):
+class Query(
+    VehicleQueries,
+    CostQueries,
+    UserQueries,
+    TeslaQueries,
+    CommandQueries,
+    FleetTelemetryQueries,
+    ExportQueries,
+    NotificationQueries,
+):
     pass
 
 
 @strawberry.type(description="Everything a client can change. Refusals come back as data in `errors`.")
-class Mutation(CostMutations, UserMutations, TeslaMutations, CommandMutations, FleetTelemetryMutations):
+class Mutation(
+    CostMutations,
+    UserMutations,
+    TeslaMutations,
+    CommandMutations,
+    FleetTelemetryMutations,
+    ExportMutations,
+    NotificationMutations,
+):
     pass
 
 
 @strawberry.type(description="Live updates over graphql-transport-ws or graphql-ws.")
-class Subscription(SignalSubscriptions, AnalyticsSubscriptions, CommandSubscriptions):
+class Subscription(SignalSubscriptions, AnalyticsSubscriptions, CommandSubscriptions, ExportSubscriptions):
     pass
 
 
