@@ -43,6 +43,7 @@ from teslasync.fleet.client import FleetError
 from teslasync.fleet.services import Fleet
 from teslasync.fleet.sync import sync_vehicles
 from teslasync.fleet.vehicle_data import AccountsVehicleData
+from teslasync.jobs.automations import AutomationRunner
 from teslasync.jobs.derivation import DerivationListener
 from teslasync.jobs.detection import NotificationDetection, announce_stale_streams
 from teslasync.jobs.export_runs import export_file, link_valid
@@ -362,8 +363,9 @@ def create_app(
         telemetry.accounts_source = AccountsVehicleData(db, graphql.fleet.client)
     queues = graphql.jobs.queues
     detection = NotificationDetection(db, queues)
+    automations = AutomationRunner(db, queues)
     if listeners is not None:
-        listeners.append(detection)
+        listeners += [detection, automations]
     graphql.jobs.extra_tasks["stale-stream-notifications"] = (
         timedelta(minutes=1),
         lambda: announce_stale_streams(settings, db, queues),

@@ -44,13 +44,19 @@ def maintenance_tasks(
 
 
 async def _retention(settings: Settings, db: Database) -> None:
+    from teslasync.db.repositories import automations as automations_repo
     from teslasync.db.repositories import notifications as notifications_repo
 
     now = datetime.now(UTC)
     forgotten = await scheduler.forget_runs_before(db, now - timedelta(days=SCHEDULER_LOG_DAYS))
+    kept_since = now - timedelta(days=settings.notification_log_days)
     async with db.transaction() as session:
-        deliveries = await notifications_repo.forget_before(
-            session, now - timedelta(days=settings.notification_log_days)
+        deliveries = await notifications_repo.forget_before(session, kept_since)
+        runs = await automations_repo.forget_runs_before(session, kept_since)
+    if forgotten or deliveries or runs:
+        log.info(
+            "retention: %d scheduler runs, %d notifications and %d automation runs forgotten",
+            forgotten,
+            deliveries,
+            runs,
         )
-    if forgotten or deliveries:
-        log.info("retention: %d scheduler runs and %d notifications forgotten", forgotten, deliveries)

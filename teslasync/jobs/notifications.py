@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -75,6 +75,32 @@ async def fan_out(ctx: dict[str, Any], *, event: dict[str, Any]) -> int:
                 created.append(delivery_id)
     for delivery_id in created:
         await _queue_delivery(services.queues, delivery_id, 0)
+    return len(created)
+
+
+async def queue_deliveries(
+    db: Database, queues: JobQueues, user_id: int, channel_ids: Sequence[int] | None, event: Event
+) -> int:
+    """Send `event` to one user's own channels: those listed (the enabled ones among them), or every enabled
+    one. For messages meant for one person, such as a rule's notify action; how many deliveries were queued."""
+    created: list[int] = []
+    async with db.transaction() as session:
+        for channel in await repo.channels_of(session, user_id):
+            if not channel.enabled or (channel_ids is not None and channel.id not in channel_ids):
+                continue
+            delivery_id = await repo.add_delivery(
+                session,
+                user_id=user_id,
+                channel_id=channel.id,
+                kind=event.kind.value,
+                vin=event.vin,
+                dedup_key=event.dedup_key,
+                event=event.as_json(),
+            )
+            if delivery_id is not None:
+                created.append(delivery_id)
+    for delivery_id in created:
+        await _queue_delivery(queues, delivery_id, 0)
     return len(created)
 
 

@@ -104,3 +104,6 @@ def configure_logging(level: str, log_format: str = "auto") -> None:
         logger.propagate = True
     # alembic narrates every start; teslasync.db.migrate logs the migrations it actually applies
     logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
+    # SAQ narrates every job at INFO and warns at every stop that its idle loops were cancelled (they
+    # never end by themselves); jobs/worker.py logs what matters: failures, and jobs that fail for good
+    logging.getLogger("saq").setLevel(max(root.level, logging.ERROR))

@@ -15,6 +15,7 @@ from strawberry.extensions import (
 )
 
 from teslasync.schema.analytics import AnalyticsSubscriptions
+from teslasync.schema.automations import AutomationMutations, AutomationQueries
 from teslasync.schema.commands import CommandMutations, CommandQueries, CommandSubscriptions
 from teslasync.schema.costs import CostMutations, CostQueries
 from teslasync.schema.execution import PerEventCacheExecutionContext
@@ -41,6 +42,7 @@ class Query(
     FleetTelemetryQueries,
     ExportQueries,
     NotificationQueries,
+    AutomationQueries,
 ):
     pass
 
@@ -54,6 +56,7 @@ class Mutation(
     FleetTelemetryMutations,
     ExportMutations,
     NotificationMutations,
+    AutomationMutations,
 ):
     pass
 

@@ -10,7 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import schemathesis
-from graphql import StringValueNode
+from graphql import (
+    BooleanValueNode,
+    IntValueNode,
+    ListValueNode,
+    NameNode,
+    NullValueNode,
+    ObjectFieldNode,
+    ObjectValueNode,
+    StringValueNode,
+    ValueNode,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,9 +44,37 @@ def _register_scalars() -> None:
             lambda value: StringValueNode(value=value)
         )
 
+    schemathesis.graphql.scalar("JSON", json_values().map(json_node))
     prices = st.decimals(min_value=-1000, max_value=1000, places=4, allow_nan=False, allow_infinity=False)
     schemathesis.graphql.scalar("Decimal", text(prices.map(str)))
     schemathesis.graphql.scalar("Date", text(st.dates().map(date.isoformat)))
+
+
+def json_values() -> st.SearchStrategy[Any]:
+    """Small JSON documents: mostly objects, as the JSON arguments (channel settings, rules) expect."""
+    leaves = st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=8)
+    keys = st.sampled_from(["kind", "name", "url", "field", "value", "target", "vins", "x"])
+    values = st.recursive(
+        leaves,
+        lambda children: st.lists(children, max_size=3) | st.dictionaries(keys, children, max_size=3),
+        max_leaves=8,
+    )
+    return st.dictionaries(keys, values, max_size=4) | values
+
+
+def json_node(value: Any) -> ValueNode:
+    if isinstance(value, dict):
+        fields = [ObjectFieldNode(name=NameNode(value=k), value=json_node(v)) for k, v in value.items()]
+        return ObjectValueNode(fields=tuple(fields))
+    if isinstance(value, list):
+        return ListValueNode(values=tuple(json_node(item) for item in value))
+    if isinstance(value, bool):
+        return BooleanValueNode(value=value)
+    if isinstance(value, int):
+        return IntValueNode(value=str(value))
+    if value is None:
+        return NullValueNode()
+    return StringValueNode(value=str(value))
 
 
 def fuzz(base_url: str) -> dict[str, int]:
