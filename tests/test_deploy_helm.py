@@ -447,6 +447,7 @@ def test_the_scaled_install_renders_every_part() -> None:
         worker = find(documents, "Deployment", f"rel-teslasync-worker-{name}")
         assert worker["spec"]["template"]["spec"]["containers"][0]["args"] == ["teslasync", "worker", name]
     env = plain_env(api["spec"]["template"]["spec"]["containers"][0])
+    assert env["TESLASYNC_WORKERS"] == "external"  # the worker Deployments run the queues
     assert env["TESLASYNC_GRAPHQL_MAX_COST"] == "1000000"  # not 1e+06
     assert env["TESLASYNC_KEY_FILE"] == "/etc/teslasync/keys/keyring.json"
 
@@ -489,6 +490,11 @@ def test_each_preset_renders_annotations_and_settings_the_app_accepts(
             "needs ingress.forwardAuth.url",
         ),
         (["-f", str(MINIMAL), "--set", "ingress.forwardAuth.preset=keycloak"], "must be none, authentik"),
+        (["-f", str(MINIMAL), "--set", "workers.notifications.enabled=true"], "enable all three"),
+        (
+            ["-f", str(MINIMAL), *[f"--set=workers.{name}.enabled=true" for name in WORKERS]],
+            "persistence.accessModes ReadWriteMany",
+        ),
     ],
 )
 def test_values_that_cannot_work_stop_the_render(args: list[str], message: str) -> None:

@@ -59,23 +59,9 @@ async def publish(queues: JobQueues, event: Event) -> None:
 async def fan_out(ctx: dict[str, Any], *, event: dict[str, Any]) -> int:
     services = services_of(ctx)
     occurred = Event.from_json(event)
-    created: list[int] = []
     async with services.db.transaction() as session:
-        for user_id, channel_id in await repo.recipients(session, occurred.kind.value, occurred.vin):
-            delivery_id = await repo.add_delivery(
-                session,
-                user_id=user_id,
-                channel_id=channel_id,
-                kind=occurred.kind.value,
-                vin=occurred.vin,
-                dedup_key=occurred.dedup_key,
-                event=occurred.as_json(),
-            )
-            if delivery_id is not None:
-                created.append(delivery_id)
-    for delivery_id in created:
-        await _queue_delivery(services.queues, delivery_id, 0)
-    return len(created)
+        recipients = await repo.recipients(session, occurred.kind.value, occurred.vin)
+    return await _deliver_to(services.db, services.queues, recipients, occurred)
 
 
 async def queue_deliveries(
@@ -83,15 +69,28 @@ async def queue_deliveries(
 ) -> int:
     """Send `event` to one user's own channels: those listed (the enabled ones among them), or every enabled
     one. For messages meant for one person, such as a rule's notify action; how many deliveries were queued."""
+    async with db.transaction() as session:
+        channels = await repo.channels_of(session, user_id)
+    chosen = [
+        (user_id, channel.id)
+        for channel in channels
+        if channel.enabled and (channel_ids is None or channel.id in channel_ids)
+    ]
+    return await _deliver_to(db, queues, chosen, event)
+
+
+async def _deliver_to(
+    db: Database, queues: JobQueues, recipients: Sequence[tuple[int, int]], event: Event
+) -> int:
+    """Record a delivery of `event` per (user, channel), unless that channel has it already, and queue each
+    new one; how many were new."""
     created: list[int] = []
     async with db.transaction() as session:
-        for channel in await repo.channels_of(session, user_id):
-            if not channel.enabled or (channel_ids is not None and channel.id not in channel_ids):
-                continue
+        for user_id, channel_id in recipients:
             delivery_id = await repo.add_delivery(
                 session,
                 user_id=user_id,
-                channel_id=channel.id,
+                channel_id=channel_id,
                 kind=event.kind.value,
                 vin=event.vin,
                 dedup_key=event.dedup_key,

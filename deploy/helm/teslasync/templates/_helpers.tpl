@@ -180,6 +180,9 @@ plain settings come first in one map that `env` overrides, so no name appears tw
 {{- $_ := set $plain "TESLASYNC_BACKUP_EVERY_H" (include "teslasync.envValue" $values.backups.everyHours) -}}
 {{- $_ := set $plain "TESLASYNC_BACKUP_KEEP" (include "teslasync.envValue" $values.backups.keep) -}}
 {{- end -}}
+{{- if eq (include "teslasync.externalWorkers" $root) "true" -}}
+{{- $_ := set $plain "TESLASYNC_WORKERS" "external" -}}
+{{- end -}}
 {{- range $name, $value := $values.env -}}
 {{- $_ := set $plain $name (include "teslasync.envValue" $value) -}}
 {{- end -}}
@@ -323,4 +326,20 @@ checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256
 {{- with .Values.podAnnotations }}
 {{ toYaml . }}
 {{- end }}
+{{- end -}}
+
+{{/*
+"true" when the workers run as Deployments of their own (the API then runs none), "false" when the API runs
+them all. TESLASYNC_WORKERS is all or nothing, so so are the workers.
+*/}}
+{{- define "teslasync.externalWorkers" -}}
+{{- $w := .Values.workers -}}
+{{- $enabled := list $w.exports.enabled $w.notifications.enabled $w.automations.enabled -}}
+{{- if and (has true $enabled) (has false $enabled) -}}
+{{- fail "workers: enable all three (exports, notifications, automations) or none: the API runs every queue's worker itself unless told that all run apart" -}}
+{{- end -}}
+{{- if and $w.exports.enabled (not (or $.Values.persistence.existingClaim (has "ReadWriteMany" $.Values.persistence.accessModes))) -}}
+{{- fail "workers.exports: the API serves the files the exports worker writes into the data dir, so it must be shared: persistence.accessModes ReadWriteMany (or an existingClaim that is)" -}}
+{{- end -}}
+{{- ternary "true" "false" $w.exports.enabled -}}
 {{- end -}}
