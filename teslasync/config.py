@@ -164,6 +164,7 @@ class Settings(BaseSettings):
     public_url: str | None = None
     notification_retries: int = Field(default=6, ge=1, le=20)
     notification_log_days: int = Field(default=90, ge=1, le=3650)
+    signal_retention_days: int = Field(default=0, ge=0, le=36500)
 
     @field_validator("database_url")
     @classmethod
@@ -199,6 +200,13 @@ class Settings(BaseSettings):
             return None
         if len(value.get_secret_value()) < 32:
             raise ValueError("must be at least 32 characters")
+        return value
+
+    @field_validator("signal_retention_days")
+    @classmethod
+    def _signal_retention(cls, value: int) -> int:
+        if 0 < value < 30:
+            raise ValueError("must be 0 (keep every signal) or at least 30 days")
         return value
 
     @field_validator("log_level")

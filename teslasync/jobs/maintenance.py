@@ -32,6 +32,8 @@ def maintenance_tasks(
         Task("export-clean-up", timedelta(minutes=10), lambda: clean_up_exports(settings, db)),
         Task("retention", timedelta(hours=1), lambda: _retention(settings, db)),
     ]
+    if settings.signal_retention_days > 0:
+        tasks.append(Task("signal-retention", timedelta(hours=1), lambda: _signal_retention(settings, db)))
     if fleet is not None:
         tasks.append(Task("tesla-token-refresh", timedelta(minutes=5), fleet.accounts.refresh_due))
     if settings.backup_dir is not None and settings.backup_every_h > 0:
@@ -60,3 +62,14 @@ async def _retention(settings: Settings, db: Database) -> None:
             deliveries,
             runs,
         )
+
+
+async def _signal_retention(settings: Settings, db: Database) -> None:
+    from teslasync.db.repositories.signals import forget_signals_before
+    from teslasync.db.storage import recorded_strategy
+
+    cutoff = datetime.now(UTC) - timedelta(days=settings.signal_retention_days)
+    async with db.transaction() as session:
+        strategy = await session.run_sync(lambda sync: recorded_strategy(sync.connection()))
+        deleted = await forget_signals_before(session, cutoff, strategy)
+    log.info("signal retention: raw signals before %s removed (%d row by row)", cutoff.isoformat(), deleted)

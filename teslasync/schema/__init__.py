@@ -14,13 +14,14 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
+from teslasync.observability.tracing import tracing_enabled
 from teslasync.schema.analytics import AnalyticsSubscriptions
 from teslasync.schema.automations import AutomationMutations, AutomationQueries
 from teslasync.schema.commands import CommandMutations, CommandQueries, CommandSubscriptions
 from teslasync.schema.costs import CostMutations, CostQueries
 from teslasync.schema.execution import PerEventCacheExecutionContext
 from teslasync.schema.exports import ExportMutations, ExportQueries, ExportSubscriptions
-from teslasync.schema.extensions import ErrorCodes, NoNulText, Tracing, UnitOfWork
+from teslasync.schema.extensions import ErrorCodes, NoNulText, ResolverSpans, Tracing, UnitOfWork
 from teslasync.schema.fleet_telemetry import FleetTelemetryMutations, FleetTelemetryQueries
 from teslasync.schema.notifications import NotificationMutations, NotificationQueries
 from teslasync.schema.persisted import PersistedQueries, PersistedQueryCheck
@@ -95,6 +96,8 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         Tracing,
         UnitOfWork,
     ]
+    if tracing_enabled():
+        extensions.append(ResolverSpans)
     if not limits.introspection:
         extensions.append(DisableIntrospection)
     extensions.append(ErrorCodes)  # last: it sees every error the others produce

@@ -134,3 +134,30 @@ async def test_downgrade_removes_the_timescale_objects(timescale_port: int) -> N
             assert await connection.run_sync(recorded_strategy) is Strategy.TIMESCALE
     finally:
         await engine.dispose()
+
+
+async def test_signal_retention_drops_old_chunks_and_keeps_the_rest(timescale: AsyncEngine) -> None:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from teslasync.db.repositories.signals import forget_signals_before
+
+    now = datetime.now(UTC)
+    async with timescale.connect() as connection:
+        vehicle = (
+            await connection.execute(
+                text("INSERT INTO vehicles (vin) VALUES ('5YJ3E7EB2NF000061') RETURNING id")
+            )
+        ).scalar_one()
+        for days in (90, 60, 2):
+            await connection.execute(
+                text("INSERT INTO signals (vehicle_id, field, ts, num) VALUES (:v, 'Odometer', :ts, 1)"),
+                {"v": vehicle, "ts": now - timedelta(days=days)},
+            )
+        await connection.commit()
+    async with AsyncSession(timescale) as session, session.begin():
+        await forget_signals_before(session, now - timedelta(days=30), Strategy.TIMESCALE)
+    async with timescale.connect() as connection:
+        left = (
+            await connection.execute(text("SELECT ts FROM signals WHERE vehicle_id = :v"), {"v": vehicle})
+        ).all()
+    assert [row.ts.date() for row in left] == [(now - timedelta(days=2)).date()]

@@ -66,7 +66,7 @@ def test_a_request_is_one_trace_from_http_to_sql(tmp_path: Path) -> None:
     ours = [span for span in spans if span.trace_id.hex() == TRACE_ID]
     by_id = {span.span_id: span for span in ours}
     names = {span.name for span in ours}
-    assert {"POST /graphql", "graphql query Cars"} <= names, names
+    assert {"POST /graphql", "graphql query Cars", "resolve Query.vehicles"} <= names, names
     server = next(span for span in ours if span.name == "POST /graphql")
     operation = next(span for span in ours if span.name == "graphql query Cars")
     assert server.kind == Span.SPAN_KIND_SERVER and server.parent_span_id.hex() == "00f067aa0ba902b7"
@@ -82,3 +82,6 @@ def test_a_request_is_one_trace_from_http_to_sql(tmp_path: Path) -> None:
         return chain
 
     assert any(operation.span_id in ancestors(span) for span in sql)
+    resolver = next(span for span in ours if span.name == "resolve Query.vehicles")
+    assert operation.span_id in ancestors(resolver)
+    assert any(resolver.span_id in ancestors(span) for span in sql)  # the field's SQL hangs off its span

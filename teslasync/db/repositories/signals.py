@@ -5,6 +5,7 @@ that cannot COPY (PGlite)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -174,3 +175,30 @@ async def prepare_partitions(session: AsyncSession, months_back: int = 1, months
         {"back": months_back, "ahead": months_ahead},
     )
     return int(created or 0)
+
+
+_PARTITION_BOUNDS = """
+SELECT c.relname, pg_get_expr(c.relpartbound, c.oid)
+FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+WHERE i.inhparent = 'signals'::regclass AND c.relname <> 'signals_default'
+"""
+_UPPER_BOUND = re.compile(r"TO \('([^']+)'\)")
+
+
+async def forget_signals_before(session: AsyncSession, cutoff: datetime, strategy: Strategy) -> int:
+    """Raw signals older than `cutoff` go; hourly rollups, latest values and everything derived stay.
+    TimescaleDB drops whole chunks; plain storage drops whole months and deletes the rest row by row. The
+    number of rows deleted one by one (dropped chunks and months are not counted)."""
+    if strategy is Strategy.TIMESCALE:
+        await session.execute(
+            text("SELECT drop_chunks('signals', older_than => CAST(:cutoff AS timestamptz))"),
+            {"cutoff": cutoff},
+        )
+        return 0
+    for name, bound in (await session.execute(text(_PARTITION_BOUNDS))).all():
+        match = _UPPER_BOUND.search(bound or "")
+        if match and datetime.fromisoformat(match.group(1)) <= cutoff:
+            await session.execute(text(f'ALTER TABLE signals DETACH PARTITION "{name}"'))
+            await session.execute(text(f'DROP TABLE "{name}"'))
+    result = await session.execute(text("DELETE FROM signals WHERE ts < :cutoff"), {"cutoff": cutoff})
+    return int(getattr(result, "rowcount", 0) or 0)
