@@ -50,6 +50,14 @@ class WorkersMode(StrEnum):
     EXTERNAL = "external"  # `teslasync worker ...` processes run them
 
 
+class HelixProviderKind(StrEnum):
+    OLLAMA = "ollama"
+    OPENAI = "openai"
+    AZURE = "azure"
+    ANTHROPIC = "anthropic"
+    MOCK = "mock"  # deterministic, for development and tests; refused outside demo mode
+
+
 class SettingsError(Exception):
     """A configuration value is wrong; the message names the variable in one line."""
 
@@ -165,6 +173,22 @@ class Settings(BaseSettings):
     notification_retries: int = Field(default=6, ge=1, le=20)
     notification_log_days: int = Field(default=90, ge=1, le=3650)
     signal_retention_days: int = Field(default=0, ge=0, le=36500)
+    helix_enabled: bool = False
+    helix_provider: HelixProviderKind = HelixProviderKind.OLLAMA
+    helix_model: str = "llama3.1:8b"
+    helix_embedding_model: str | None = "nomic-embed-text"
+    helix_timeout_s: float = Field(default=60.0, gt=0, le=600)
+    helix_monthly_budget: float = Field(default=10.0, ge=0)
+    helix_location_decimals: int = Field(default=2, ge=0, le=6)
+    helix_requests_per_minute: int = Field(default=10, ge=1, le=10_000)
+    ollama_url: str = "http://127.0.0.1:11434"
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    azure_openai_endpoint: str | None = None
+    azure_openai_api_key: SecretStr | None = None
+    azure_openai_api_version: str = "2024-10-21"
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
 
     @field_validator("database_url")
     @classmethod

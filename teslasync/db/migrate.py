@@ -19,13 +19,17 @@ log = logging.getLogger("teslasync.db.migrate")
 
 # Time-series objects differ per storage strategy and are managed by hand in the migrations.
 MANAGED_BY_HAND = frozenset({"signals", "signal_rollups_hourly", "signals_default"})
+OPTIONAL_COLUMNS = frozenset({("helix_chunks", "embedding"), ("helix_chunks", "dims")})
 MONTHLY_PARTITION = re.compile(r"signals_\d{4}_\d{2}")
 # SAQ, the job queue, creates and migrates its own tables (`saq_jobs`, `saq_stats`, `saq_versions`).
 FOREIGN_PREFIX = "saq_"
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """What alembic's autogenerate compares: not the hand-made time series, not SAQ's tables."""
+    """What alembic's autogenerate compares: not the hand-made time series, not SAQ's tables, not the
+    pgvector columns that exist only where the extension does."""
+    if type_ == "column" and (getattr(getattr(obj, "table", None), "name", None), name) in OPTIONAL_COLUMNS:
+        return False
     if type_ != "table" or name is None:
         return True
     return (

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Computed,
     DateTime,
     Double,
     ForeignKey,
@@ -21,7 +22,7 @@ from sqlalchemy import (
     Time,
     func,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -524,3 +525,90 @@ class AutomationRunRow(Base):
     actions: Mapped[list[dict[str, object]]] = mapped_column(JSONB, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class HelixFeatureRow(Base):
+    __tablename__ = "helix_features"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    model: Mapped[str | None] = mapped_column(Text)
+    monthly_budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class HelixSettingRow(Base):
+    __tablename__ = "helix_settings"
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    value: Mapped[object] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class HelixPriceRow(Base):
+    """USD per million tokens of a model; a model without a row costs nothing (a local one)."""
+
+    __tablename__ = "helix_prices"
+
+    model: Mapped[str] = mapped_column(Text, primary_key=True)
+    input_per_mtok: Mapped[Decimal] = mapped_column(Numeric(12, 6))
+    output_per_mtok: Mapped[Decimal] = mapped_column(Numeric(12, 6))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class HelixCallRow(Base):
+    """The audit of one provider call: who, which feature and model, tokens, cost, latency, outcome; the
+    prompt and response only when an administrator enabled storing them."""
+
+    __tablename__ = "helix_calls"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    feature: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
+    provider: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    input_tokens: Mapped[int] = mapped_column(Integer, server_default="0")
+    output_tokens: Mapped[int] = mapped_column(Integer, server_default="0")
+    cost: Mapped[Decimal] = mapped_column(Numeric(14, 6), server_default="0")
+    latency_ms: Mapped[int] = mapped_column(Integer, server_default="0")
+    outcome: Mapped[str] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(Text)
+    prompt: Mapped[object | None] = mapped_column(JSONB)
+    response: Mapped[str | None] = mapped_column(Text)
+
+
+class HelixRunRow(Base):
+    __tablename__ = "helix_runs"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    feature: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    input: Mapped[object] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(Text, server_default="running")
+    output: Mapped[str] = mapped_column(Text, server_default="")
+    result: Mapped[object | None] = mapped_column(JSONB)
+    error_code: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class HelixChunkRow(Base):
+    """A section of the docs for retrieval. `tsv` (full-text) is computed by PostgreSQL; `embedding` and
+    `dims` exist only where pgvector is installed and are read and written by raw SQL."""
+
+    __tablename__ = "helix_chunks"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    path: Mapped[str] = mapped_column(Text)
+    heading: Mapped[str] = mapped_column(Text)
+    anchor: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(Text)
+    embedding_model: Mapped[str | None] = mapped_column(Text)
+    indexed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    tsv: Mapped[str | None] = mapped_column(
+        TSVECTOR, Computed("to_tsvector('english', heading || ' ' || content)", persisted=True)
+    )

@@ -46,6 +46,9 @@ def register_secrets(settings: Settings) -> None:
     for url in (settings.database_url, settings.redis_url, settings.mqtt_url):
         if url is not None:
             REDACTOR.add(urlsplit(url.get_secret_value()).password)
+    for key in (settings.openai_api_key, settings.azure_openai_api_key, settings.anthropic_api_key):
+        if key is not None:
+            REDACTOR.add(key.get_secret_value())
 
 
 class RequestIds(logging.Filter):

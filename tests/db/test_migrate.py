@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pgvector.sqlalchemy  # noqa: F401  # teaches SQLAlchemy the `vector` type of helix_chunks
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
