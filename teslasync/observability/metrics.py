@@ -118,3 +118,14 @@ def operation_label(name: str | None) -> str:
         return "other"
     _OPERATION_NAMES.add(name)
     return name
+
+
+# Helix, the AI layer (helix/chain.py): features and models are few and configured, so the labels stay bounded
+HELIX_COST = Counter(
+    "teslasync_helix_cost_usd_total", "What Helix's provider calls cost, in US dollars", ["feature", "model"]
+)
+HELIX_CALLS = Counter(
+    "teslasync_helix_calls_total",
+    "Helix provider calls, by outcome ('ok' or the error's code, such as HELIX_BUDGET_EXCEEDED)",
+    ["feature", "outcome"],
+)
