@@ -43,6 +43,7 @@ from teslasync.fleet.client import FleetError
 from teslasync.fleet.services import Fleet
 from teslasync.fleet.sync import sync_vehicles
 from teslasync.fleet.vehicle_data import AccountsVehicleData
+from teslasync.helix.service import Helix
 from teslasync.jobs.automations import AutomationRunner
 from teslasync.jobs.derivation import DerivationListener
 from teslasync.jobs.detection import NotificationDetection, announce_stale_streams
@@ -195,6 +196,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.security = Security.from_settings(settings)
         self.fleet = Fleet.build(db, settings, self.security.keys)
         self.jobs = Jobs.build(settings, db, self.security.keys, self.fleet)
+        self.helix = Helix(settings, db, self.security.limiter)
         self.telemetry = telemetry
         self.persisted = persisted
         self.multicast = Multicast()
@@ -269,6 +271,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             telemetry=self.telemetry,
             fleet=self.fleet,
             jobs=self.jobs,
+            helix=self.helix,
         )
 
 
@@ -460,6 +463,7 @@ def create_app(
                 ticking.cancel()
                 with suppress(asyncio.CancelledError):
                     await ticking
+            await graphql.helix.aclose()
             await graphql.jobs.stop()
             await graphql.fleet.stop()
             await graphql.security.limiter.close()

@@ -13,6 +13,7 @@ from teslasync.auth.principal import Principal
 from teslasync.auth.security import Security
 from teslasync.db.engine import Database
 from teslasync.fleet.services import Fleet
+from teslasync.helix.service import Helix
 from teslasync.jobs.services import Jobs
 from teslasync.loaders import Loaders
 from teslasync.telemetry.runtime import TelemetryRuntime
@@ -27,6 +28,7 @@ class Context:
     telemetry: TelemetryRuntime | None = None
     fleet: Fleet | None = None
     jobs: Jobs | None = None
+    helix: Helix | None = None
     connection_params: dict[str, object] | None = None  # a WebSocket's connection_init payload
     loaders: Loaders = field(init=False)
     # "now" for this operation: every vehicle's open-ended window ends at the same instant, so the loaders

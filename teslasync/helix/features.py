@@ -198,7 +198,7 @@ FEATURES: dict[str, Feature] = {
             "Answer the question with the tools. Cite each number you give with the tool it came from in "
             "brackets, e.g. [drives]. If a vehicle is not found, it is not one the user sees: say so.",
             ALL_TOOLS,
-            prompt=_ask("{question} (vehicle: {vin}; today is {today})"),
+            prompt=_ask("{question} (vin: {vin}; today: {today})"),
             streams=True,
         ),
         Feature(

@@ -23,6 +23,7 @@ from teslasync.schema.execution import PerEventCacheExecutionContext
 from teslasync.schema.exports import ExportMutations, ExportQueries, ExportSubscriptions
 from teslasync.schema.extensions import ErrorCodes, NoNulText, ResolverSpans, Tracing, UnitOfWork
 from teslasync.schema.fleet_telemetry import FleetTelemetryMutations, FleetTelemetryQueries
+from teslasync.schema.helix import HelixMutations, HelixQueries, HelixSubscriptions
 from teslasync.schema.notifications import NotificationMutations, NotificationQueries
 from teslasync.schema.persisted import PersistedQueries, PersistedQueryCheck
 from teslasync.schema.query_cost import CostLimit
@@ -44,6 +45,7 @@ class Query(
     ExportQueries,
     NotificationQueries,
     AutomationQueries,
+    HelixQueries,
 ):
     pass
 
@@ -58,12 +60,15 @@ class Mutation(
     ExportMutations,
     NotificationMutations,
     AutomationMutations,
+    HelixMutations,
 ):
     pass
 
 
 @strawberry.type(description="Live updates over graphql-transport-ws or graphql-ws.")
-class Subscription(SignalSubscriptions, AnalyticsSubscriptions, CommandSubscriptions, ExportSubscriptions):
+class Subscription(
+    SignalSubscriptions, AnalyticsSubscriptions, CommandSubscriptions, ExportSubscriptions, HelixSubscriptions
+):
     pass
 
 
