@@ -43,7 +43,7 @@ from teslasync.fleet.client import FleetError
 from teslasync.fleet.services import Fleet
 from teslasync.fleet.sync import sync_vehicles
 from teslasync.fleet.vehicle_data import AccountsVehicleData
-from teslasync.helix.service import Helix
+from teslasync.helix.service import Helix, spend_jump
 from teslasync.jobs.automations import AutomationRunner
 from teslasync.jobs.derivation import DerivationListener
 from teslasync.jobs.detection import NotificationDetection, announce_stale_streams
@@ -51,6 +51,7 @@ from teslasync.jobs.export_runs import export_file, link_valid
 from teslasync.jobs.notifications import publish
 from teslasync.jobs.services import Jobs
 from teslasync.notify.detect import command_failed_event
+from teslasync.notify.events import Event, EventKind
 from teslasync.observability import metrics, tracing
 from teslasync.observability.health import readiness
 from teslasync.schema import Limits, build_schema
@@ -343,6 +344,16 @@ _MEDIA_TYPES = {
 }
 
 
+async def _index_docs(helix: Helix) -> None:
+    try:
+        report = await helix.index()
+        log.info(
+            "Helix docs index: %d added, %d updated, %d removed", report.added, report.updated, report.removed
+        )
+    except Exception:
+        log.exception("indexing the docs for Helix failed; help answers from what is indexed")
+
+
 def _page(title: str, message: str, status: int) -> Response:
     body = (
         f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>"
@@ -373,6 +384,24 @@ def create_app(
         timedelta(minutes=1),
         lambda: announce_stale_streams(settings, db, queues),
     )
+
+    async def helix_spend_alert() -> None:
+        jump = await spend_jump(db)
+        if jump is not None:
+            today, usual = jump
+            day = datetime.now(UTC).date().isoformat()
+            event = Event(
+                EventKind.HELIX_SPEND_JUMP,
+                None,
+                datetime.now(UTC),
+                "Helix spending jumped",
+                f"Helix spent ${today:.2f} today (UTC), against ${usual:.2f} on a usual day this month.",
+                f"helix_spend_jump:{day}",
+            )
+            await publish(queues, event)
+
+    if settings.helix_enabled:
+        graphql.jobs.extra_tasks["helix-spend-alert"] = (timedelta(hours=1), helix_spend_alert)
 
     async def command_failed(vin: str, command: str, error: str, at: datetime) -> None:
         await publish(queues, command_failed_event(vin, command, error, at))
@@ -451,6 +480,10 @@ def create_app(
             await telemetry.start()
         await graphql.fleet.start()
         await graphql.jobs.start()
+        if (
+            graphql.helix.enabled
+        ):  # help answers from the docs: keep their index current (cheap when unchanged)
+            graphql.helix.spawn(_index_docs(graphql.helix))
         ticking = (
             asyncio.create_task(detection.run(), name="notification-detectors")
             if listeners is not None

@@ -25,6 +25,8 @@ token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_h
 app.add_typer(token_app, name="token")
 keys_app = typer.Typer(help="Manage the keys that encrypt secrets at rest.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+helix_app = typer.Typer(help="Helix, the AI layer.", no_args_is_help=True)
+app.add_typer(helix_app, name="helix")
 notify_app = typer.Typer(help="Notification channels' set-up.", no_args_is_help=True)
 app.add_typer(notify_app, name="notify")
 
@@ -565,6 +567,33 @@ def notify_vapid_keys() -> None:
     private, public = generate_vapid_keys()
     typer.echo(f"private key (keep it secret): {private}")
     typer.echo(f"public key (applicationServerKey): {public}")
+
+
+@helix_app.command("index")
+def helix_index(
+    docs: Annotated[Path | None, typer.Option(help="The docs folder (default: the project's docs/).")] = None,
+) -> None:
+    """Index the documentation for Helix's help: split by headings, full-text searchable, and embedded with
+    TESLASYNC_HELIX_EMBEDDING_MODEL when Helix is on. Idempotent: unchanged sections are not embedded again."""
+    from teslasync.auth.ratelimit import MemoryRateLimiter
+    from teslasync.helix.service import Helix
+    from teslasync.server import prepare_database
+
+    async def work(settings: Settings, url: str) -> str:
+        db = await prepare_database(settings, url)
+        helix = Helix(settings, db, MemoryRateLimiter())
+        try:
+            report = await helix.index(docs)
+        finally:
+            await helix.aclose()
+            await db.dispose()
+        notes = "".join(f"; {note}" for note in report.notes)
+        return (
+            f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, {report.removed} removed,"
+            f" {report.embedded} embedded{notes}"
+        )
+
+    typer.echo(run_with_db(settings_or_exit(), work))
 
 
 @app.command()

@@ -256,3 +256,16 @@ def test_notify_vapid_keys_prints_a_pair_that_signs(tmp_path: Path) -> None:
     assert private is not None and public is not None and len(public) == 65 and public[0] == 4
     key = ec.derive_private_key(int.from_bytes(private, "big"), ec.SECP256R1())
     assert ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), public) == key.public_key()
+
+
+def test_helix_index_is_idempotent(tmp_path: Path, cli_database: str) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "one.md").write_text(
+        "# One\n\nIntro.\n\n## Backups\n\nRun teslasync backup.\n\n## Restore\n\nRun restore.\n"
+    )
+    first = run_cli("helix", "index", "--docs", str(docs), cwd=tmp_path, TESLASYNC_DATABASE_URL=cli_database)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("3 added, 0 updated, 0 unchanged, 0 removed, 0 embedded")
+    again = run_cli("helix", "index", "--docs", str(docs), cwd=tmp_path, TESLASYNC_DATABASE_URL=cli_database)
+    assert again.stdout.startswith("0 added, 0 updated, 3 unchanged, 0 removed")

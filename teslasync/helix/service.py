@@ -156,3 +156,21 @@ async def spend_summary(
 
 def unavailable(error: HelixError) -> dict[str, str]:
     return {"code": error.code, "message": error.message}
+
+
+JUMP_FACTOR = Decimal(3)
+JUMP_FLOOR_USD = Decimal(1)
+
+
+async def spend_jump(db: Database, now: datetime | None = None) -> tuple[Decimal, Decimal] | None:
+    """(today's spend, the usual daily spend) when today's is a jump: over three times the average of this
+    month's earlier days and over a dollar; None otherwise."""
+    now = now or datetime.now(UTC)
+    async with db.transaction() as session:
+        days = await repo.spend_by_day(session, now.date())
+    earlier = [day.cost for day in days if day.day < now.date()]
+    today = next((day.cost for day in days if day.day == now.date()), Decimal(0))
+    usual = sum(earlier, Decimal(0)) / len(earlier) if earlier else Decimal(0)
+    if today > JUMP_FLOOR_USD and today > usual * JUMP_FACTOR:
+        return today, usual.quantize(Decimal("0.01"))
+    return None

@@ -23,6 +23,7 @@ class EventKind(StrEnum):
     TYRE_PRESSURE_LOW = "tyre_pressure_low"
     COMMAND_FAILED = "command_failed"
     AUTOMATION = "automation"  # a rule's notify action
+    HELIX_SPEND_JUMP = "helix_spend_jump"  # for administrators: Helix spent far more today than usual
     TEST = "test"  # a channel's test send
 
 

@@ -98,7 +98,7 @@ async def set_quiet_hours(
 async def recipients(session: AsyncSession, kind: str, vin: str | None) -> Sequence[tuple[int, int]]:
     """(user, channel) pairs that want an event of `kind` about `vin`: an enabled channel subscribed to the
     kind (for that VIN, or for every VIN), of an enabled user who sees the vehicle (an administrator, or one it
-    is shared with)."""
+    is shared with). An event about no vehicle goes to administrators only."""
     subscription, channel_row = NotificationSubscriptionRow, NotificationChannelRow
     query = (
         select(subscription.user_id, subscription.channel_id)
@@ -111,7 +111,9 @@ async def recipients(session: AsyncSession, kind: str, vin: str | None) -> Seque
         )
         .distinct()
     )
-    if vin is not None:
+    if vin is None:  # about the installation, not a car (Helix's spend): administrators only
+        query = query.where(User.is_admin)
+    else:
         shared = exists().where(
             VehicleAccess.user_id == subscription.user_id,
             VehicleAccess.vehicle_id == Vehicle.id,
