@@ -67,6 +67,7 @@ class Api:
 
 
 async def _api(tmp_path: Path, db: Database, **overrides: object) -> AsyncIterator[Api]:
+    overrides.setdefault("rate_limit_mutations_per_minute", 10_000)
     settings = make_settings(tmp_path, demo=True, **overrides)
     async with db.transaction() as session:
         shared = await ensure_vehicle(session, SHARED)
@@ -247,3 +248,39 @@ async def test_a_budget_refuses_a_call_and_every_call_is_audited(api: Api) -> No
         )
     ).json()
     assert viewer_tries["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+INPUTS: dict[str, dict[str, Any]] = {
+    "drive_summary": {"vin": SHARED},
+    "charging_summary": {"vin": SHARED},
+    "cost_outlier": {"vin": SHARED, "sessionId": "1"},
+    "efficiency_explanation": {"vin": SHARED, "driveId": "1"},
+    "weekly_digest": {"vin": SHARED, "weekOf": "2026-11-23"},
+    "battery_narrative": {"vin": SHARED},
+    "alert_narration": {
+        "vin": SHARED,
+        "alert": {"name": "BMS_a066_w_Low_Battery", "audiences": ["Customer"]},
+    },
+    "route_comparison": {"vin": SHARED, "driveIds": ["1", "2"]},
+    "maintenance_hints": {"vin": SHARED},
+    "ask_my_data": {"question": "What are the latest values?", "vin": SHARED},
+    "command_assistant": {"vin": SHARED, "request": "warm the cabin to 21 degrees"},
+    "help_chat": {"question": "How do notifications work?"},
+}
+
+
+async def test_every_feature_runs_end_to_end_with_the_mock(api: Api) -> None:
+    features = [f["name"] for f in (await api.gql("{ helixFeatures { name } }"))["helixFeatures"]]
+    assert sorted(features) == sorted(INPUTS)
+    await api.enable(*features)
+    for name, given in INPUTS.items():
+        answer = (await api.gql(RUN, feature=name, input=given))["runHelixFeature"]
+        assert answer["unavailable"] is None, (name, answer)
+        run = answer["run"]
+        assert run["status"] == "done" and run["text"], name
+        if name == "command_assistant":
+            assert run["data"] is not None and run["proposal"] is not None
+    spent = (await api.gql("{ helixCalls(first: 100) { edges { node { feature outcome } } } }"))["helixCalls"]
+    assert {edge["node"]["feature"] for edge in spent["edges"]} == set(
+        INPUTS
+    )  # every one went through the audit

@@ -59,7 +59,9 @@ async def test_a_spend_jump_is_found_and_goes_to_administrators_only(fresh_db: D
     await _spend(fresh_db, now - timedelta(hours=1), "0.90")
     assert await spend_jump(fresh_db, now) is None  # under the dollar floor
     await _spend(fresh_db, now - timedelta(minutes=5), "1.20")
-    usual = (Decimal("2.50") / (now.day - 1)).quantize(Decimal("0.01"))  # every earlier day counts, idle ones too
+    usual = (Decimal("2.50") / (now.day - 1)).quantize(
+        Decimal("0.01")
+    )  # every earlier day counts, idle ones too
     assert await spend_jump(fresh_db, now) == (Decimal("2.100000"), usual)
     async with fresh_db.transaction() as session:
         admin = await users_repo.builtin_admin(session)
