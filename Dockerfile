@@ -24,6 +24,11 @@ RUN package_dir="$(/opt/teslasync/bin/python -I -c 'import pathlib, teslasync; p
     && cp -r alembic "$package_dir/_alembic" \
     && find "$package_dir/_alembic" -name __pycache__ -prune -exec rm -rf {} + \
     && /opt/teslasync/bin/python -I -c 'from teslasync.db.migrate import migrations_dir; d = migrations_dir(); assert d.name == "_alembic", d; print("migrations:", d)'
+# The documentation, which Helix's help answers from (teslasync.helix.service.docs_dir), likewise
+COPY docs ./docs
+RUN package_dir="$(/opt/teslasync/bin/python -I -c 'import pathlib, teslasync; print(pathlib.Path(teslasync.__file__).parent)')" \
+    && cp -r docs "$package_dir/_docs" \
+    && /opt/teslasync/bin/python -I -c 'from teslasync.helix.service import docs_dir; d = docs_dir(); assert d.name == "_docs" and (d / "index.md").is_file(), d'
 
 # ---- runtime: Python and the virtualenv, nothing to build with -----------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime

@@ -594,6 +594,19 @@ def test_the_image_finds_the_migrations_where_the_dockerfile_puts_them(tmp_path:
     assert module.migrations_dir() == site / "teslasync" / "_alembic"
 
 
+def test_the_image_finds_the_docs_where_the_dockerfile_puts_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An installed package has no <repo>/docs: Helix's docs_dir() must find <package>/_docs."""
+    from teslasync.helix import service
+
+    package = tmp_path / "site-packages" / "teslasync"
+    (package / "_docs").mkdir(parents=True)
+    assert service.docs_dir(package) == package / "_docs"
+    assert service.docs_dir() == ROOT / "docs"  # in the repository
+    assert 'cp -r docs "$package_dir/_docs"' in DOCKERFILE.read_text()
+
+
 # ---- the entrypoint ------------------------------------------------------------------------------------
 
 

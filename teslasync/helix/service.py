@@ -30,7 +30,14 @@ from teslasync.helix.runner import Excerpt
 
 log = logging.getLogger("teslasync.helix")
 
-DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+def docs_dir(package: Path = PACKAGE_DIR) -> Path:
+    """The documentation help answers from: the repository's docs/, or, in an installed package (the
+    image), the copy the Dockerfile puts into the package as `_docs`."""
+    repository = package.parent / "docs"
+    return repository if repository.is_dir() else package / "_docs"
 RETRIEVED = 5
 
 
@@ -122,11 +129,11 @@ class Helix:
         )
         return [Excerpt(hit.path, hit.heading, hit.anchor, hit.snippet, hit.content) for hit in hits]
 
-    async def index(self, docs_dir: Path | None = None) -> IndexReport:
+    async def index(self, folder: Path | None = None) -> IndexReport:
         """`teslasync helix index`: the docs into the index, embedded when Helix is on and has an embedding
         model (full-text only otherwise)."""
         model = self.settings.helix_embedding_model if self.enabled else None
-        return await index_docs(self.db, docs_dir or DOCS_DIR, self.embed if model else None, model or None)
+        return await index_docs(self.db, folder or docs_dir(), self.embed if model else None, model or None)
 
     def spawn(self, work: Any) -> None:
         task: asyncio.Task[None] = asyncio.create_task(work)
