@@ -160,7 +160,7 @@ FEATURES: dict[str, Feature] = {
             _vin_input(alert={"type": "object", "description": "The alert: name, startedAt, audiences."}),
             "Explain the vehicle alert in plain words: what it usually means, how serious it is, what the owner can "
             "do. Check the latest values that relate to it. If unsure what an alert name means, say so.",
-            ("latest_values",),
+            ("alerts", "latest_values"),
             prompt=_ask("Vehicle {vin} raised this alert: {alert}. What does it mean?"),
         ),
         Feature(
@@ -180,9 +180,10 @@ FEATURES: dict[str, Feature] = {
             _vin_input(),
             "Look at the tyre pressures over the last 30 days (series of TpmsPressureFl, TpmsPressureFr, "
             "TpmsPressureRl, TpmsPressureRr: below about 2.6 bar, or one tyre losing faster than the others, is "
-            "worth a check), the software version and any update offered (latest_values Version, "
-            "SoftwareUpdateVersion), and give at most five concrete hints.",
-            ("series", "latest_values"),
+            "worth a check), the TPMS warnings (latest_values TpmsSoftWarnings, TpmsHardWarnings), the alerts "
+            "of the last 30 days (12 V battery, BMS, charging or thermal faults), the software version and any "
+            "update offered (latest_values Version, SoftwareUpdateVersion), and give at most five concrete hints.",
+            ("series", "latest_values", "alerts"),
             prompt=_ask("Any maintenance hints for vehicle {vin}? Today is {today}."),
         ),
         Feature(

@@ -38,6 +38,8 @@ def docs_dir(package: Path = PACKAGE_DIR) -> Path:
     image), the copy the Dockerfile puts into the package as `_docs`."""
     repository = package.parent / "docs"
     return repository if repository.is_dir() else package / "_docs"
+
+
 RETRIEVED = 5
 
 

@@ -111,6 +111,14 @@ TOOLS: dict[str, ToolSpec] = {
             "degradationPercent rangeAt100New rangeAt100Now } } }",
         ),
         ToolSpec(
+            "alerts",
+            "Alerts the vehicle raised, newest first: name, when, who they are for (e.g. a 12 V battery "
+            "warning, a BMS or charging fault).",
+            _object(["vin"], vin=_VIN, since=_SINCE, first=_FIRST),
+            "query($vin: String!, $since: DateTime, $first: Int! = 20) { vehicleAlerts(vin: $vin, since: $since, "
+            "first: $first) { name startedAt endedAt audiences } }",
+        ),
+        ToolSpec(
             "latest_values",
             "The latest value of telemetry fields (e.g. Soc, Odometer, TpmsPressureFl, Version, "
             "SoftwareUpdateVersion, Locked); all when `names` is empty.",

@@ -175,6 +175,14 @@ class Vehicle:
         return await signal_resolvers.vehicle_stream_state(info.context, self.id_)
 
 
+@strawberry.type(description="An alert the car raised.")
+class VehicleAlert:
+    name: str = strawberry.field(description="The alert's name, as the car gives it.")
+    started_at: datetime = strawberry.field(description="When it was raised.")
+    ended_at: datetime | None = strawberry.field(description="When it cleared; null while active or unknown.")
+    audiences: list[str] = strawberry.field(description="Who it is for: Customer, Service, ...")
+
+
 @strawberry.type
 class VehicleQueries:
     @strawberry.field(description="Every vehicle the caller may see.")
@@ -185,3 +193,18 @@ class VehicleQueries:
     async def vehicle(self, info: Info, vin: str) -> Vehicle | None:
         row = await resolvers.vehicle_by_vin(info.context, vin)
         return Vehicle.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description="A vehicle's alerts, newest first (at most 200); null when there is no vehicle the caller "
+        "may see."
+    )
+    async def vehicle_alerts(
+        self, info: Info, vin: str, since: datetime | None = None, first: int = 20
+    ) -> list[VehicleAlert] | None:
+        found = await resolvers.alerts(info.context, vin, since, first)
+        if found is None:
+            return None
+        return [
+            VehicleAlert(name=a.name, started_at=a.started_at, ended_at=a.ended_at, audiences=a.audiences)
+            for a in found
+        ]

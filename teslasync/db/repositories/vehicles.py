@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from teslasync.db.models import Vehicle
+from teslasync.db.models import Vehicle, VehicleEvent
 
 
 async def list_vehicles(session: AsyncSession, ids: frozenset[int] | None = None) -> Sequence[Vehicle]:
@@ -40,3 +41,17 @@ async def ensure_vehicle(
 async def link_account(session: AsyncSession, vehicle_id: int, account_id: int) -> None:
     """The Tesla account commands and Fleet API requests for this vehicle go through."""
     await session.execute(update(Vehicle).where(Vehicle.id == vehicle_id).values(tesla_account_id=account_id))
+
+
+async def alerts(
+    session: AsyncSession, vehicle_id: int, since: datetime | None, limit: int
+) -> Sequence[VehicleEvent]:
+    query = (
+        select(VehicleEvent)
+        .where(VehicleEvent.vehicle_id == vehicle_id, VehicleEvent.kind == "alert")
+        .order_by(VehicleEvent.ts.desc())
+        .limit(limit)
+    )
+    if since is not None:
+        query = query.where(VehicleEvent.ts >= since)
+    return (await session.scalars(query)).all()
