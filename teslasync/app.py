@@ -16,7 +16,7 @@ from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -58,6 +58,7 @@ from teslasync.schema import Limits, build_schema
 from teslasync.schema.multicast import Multicast
 from teslasync.schema.persisted import PersistedQueries, PersistedQueryError
 from teslasync.telemetry.runtime import TelemetryRuntime
+from teslasync.webclient import WebClient, client_dir
 
 ACK = cast(UnsetType, UNSET)  # connection_ack without a payload
 KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics", "/auth/tesla/callback", "/exports/download"}
@@ -514,6 +515,8 @@ def create_app(
             Route("/metrics", metrics_endpoint),
             Route("/auth/tesla/callback", tesla_callback),
             Route("/exports/{export_id}/download", export_download),
+            # last: the web app's files, and its pages for any other path a browser asks for
+            Mount("/", app=WebClient(client_dir(settings.client_dir))),
         ],
         lifespan=lifespan,
     )

@@ -173,6 +173,7 @@ class Settings(BaseSettings):
     notification_retries: int = Field(default=6, ge=1, le=20)
     notification_log_days: int = Field(default=90, ge=1, le=3650)
     signal_retention_days: int = Field(default=0, ge=0, le=36500)
+    client_dir: Path | None = None
     helix_enabled: bool = False
     helix_provider: HelixProviderKind = HelixProviderKind.OLLAMA
     helix_model: str = "llama3.1:8b"
