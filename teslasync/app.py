@@ -27,6 +27,10 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     _OperationStreamClosed,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage, SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import ErrorMessage as LegacyErrorMessage
+from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from teslasync import __version__
@@ -81,6 +85,21 @@ def _is_subscription(query: str, operation_name: str | None) -> bool:
     return operation is not None and operation.operation is OperationType.SUBSCRIPTION
 
 
+def shared_key(
+    query: str, variables: dict[str, object] | None, operation_name: str | None, principal: Principal
+) -> tuple[object, ...]:
+    """Subscriptions asking the same thing of the same principal share one execution (schema/multicast.py)."""
+    return (
+        query,
+        json.dumps(variables or {}, sort_keys=True, default=str),
+        operation_name,
+        principal.kind,
+        principal.name,
+        principal.token_id,
+        tuple(sorted(scope.value for scope in principal.scopes)),
+    )
+
+
 class TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws with two additions:
 
@@ -106,15 +125,8 @@ class TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         if multicast is None:
             await super().run_operation(operation)
             return
-        principal = self.context.principal
-        key = (
-            operation.query,
-            json.dumps(operation.variables or {}, sort_keys=True, default=str),
-            operation.operation_name,
-            principal.kind,
-            principal.name,
-            principal.token_id,
-            tuple(sorted(scope.value for scope in principal.scopes)),
+        key = shared_key(
+            operation.query, operation.variables, operation.operation_name, self.context.principal
         )
 
         def execution() -> Any:
@@ -163,10 +175,85 @@ class TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_subscribe(message)
 
 
+class LegacyWS(BaseGraphQLWSHandler[Context, None]):
+    """The legacy graphql-ws protocol with the same additions as graphql-transport-ws: persisted queries by
+    `persistedQuery.sha256Hash` in the start message's `extensions`, and shared subscriptions."""
+
+    async def handle_start(self, message: StartMessage) -> None:
+        store: PersistedQueries | None = getattr(self.view, "persisted", None)
+        payload = message["payload"]
+        extensions = cast(dict[str, Any], payload).get("extensions")
+        if store is not None and extensions:
+            try:
+                payload["query"] = store.resolve(payload.get("query"), extensions)
+            except PersistedQueryError as exc:
+                refusal: LegacyErrorMessage = {
+                    "type": "error",
+                    "id": message["id"],
+                    "payload": {"message": exc.message, "extensions": {"code": exc.code}},
+                }
+                await self.send_message(refusal)
+                return
+        await super().handle_start(message)
+
+    async def handle_async_results(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        multicast: Multicast | None = getattr(self.view, "multicast", None)
+        if multicast is None or not _is_subscription(query, operation_name):
+            await super().handle_async_results(operation_id, query, operation_name, variables)
+            return
+        key = shared_key(query, variables, operation_name, self.context.principal)
+
+        async def opened() -> AsyncIterator[Any]:
+            source = await self.schema.subscribe(
+                query=query,
+                variable_values=variables,
+                operation_name=operation_name,
+                context_value=self.context,
+                root_value=self.root_value,
+            )
+            if not hasattr(source, "__aiter__"):  # refused before it ran: one result with the errors
+                yield source
+                return
+            async with aclosing(source):
+                async for result in source:
+                    yield result
+
+        metrics.SUBSCRIPTIONS_OPEN.inc()
+        try:
+            results = multicast.listen(key, opened)
+            async with aclosing(results):
+                first = True
+                async for result in results:
+                    if first and isinstance(result, PreExecutionError):
+                        assert result.errors
+                        error: LegacyErrorMessage = {
+                            "type": "error",
+                            "id": operation_id,
+                            "payload": result.errors[0].formatted,
+                        }
+                        await self.send_message(error)
+                        return
+                    first = False
+                    await self.send_data_message(result, operation_id)
+            await self.send_message({"type": "complete", "id": operation_id})
+        except asyncio.CancelledError:
+            await self.send_message({"type": "complete", "id": operation_id})
+        finally:
+            metrics.SUBSCRIPTIONS_OPEN.dec()
+            self.tasks.pop(operation_id, None)
+
+
 class GraphQLEndpoint(GraphQL[Context, None]):
     """Strawberry's ASGI view with authentication in front of every operation."""
 
     graphql_transport_ws_handler_class = TransportWS
+    graphql_ws_handler_class = LegacyWS
 
     def __init__(self, settings: Settings, db: Database, telemetry: TelemetryRuntime | None) -> None:
         persisted = None

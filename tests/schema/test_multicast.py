@@ -109,3 +109,51 @@ async def test_websocket_subscribers_asking_the_same_share_one_execution(
     assert all(got == [{"name": "Soc", "value": 41.0}] for got in received)
     await asyncio.sleep(0.1)
     assert multicast.open == 0, "the executions ended with their subscribers"
+
+
+async def test_legacy_graphql_ws_subscribers_share_too_and_run_persisted_queries(
+    tmp_path: Path, fresh_db: Database
+) -> None:
+    from teslasync.schema.persisted import sha256
+    from tests.schema.test_persisted import by_hash, manifest
+
+    settings = make_settings(tmp_path, demo=True, persisted_queries=manifest(tmp_path, LIVE))
+    runtime = TelemetryRuntime(settings, fresh_db)
+    app = create_app(settings, fresh_db, telemetry=runtime, dispose_on_shutdown=False)
+    multicast: Multicast = app.state.graphql.multicast
+
+    async def store(value: float) -> None:
+        await runtime.pipeline.submit(
+            Batch("mqtt", [Observation(VIN, "Soc", value, Form.MQTT, datetime.now(UTC))])
+        )
+        await runtime.pipeline.drain()
+
+    async def subscriber(payload: dict[str, object], got: list[object], ready: asyncio.Event) -> None:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{port}/graphql", subprotocols=[websockets.Subprotocol("graphql-ws")]
+        ) as socket:
+            await socket.send(json.dumps({"type": "connection_init"}))
+            assert json.loads(await socket.recv())["type"] == "connection_ack"
+            await socket.send(json.dumps({"id": "1", "type": "start", "payload": payload}))
+            ready.set()
+            while True:
+                message = json.loads(await asyncio.wait_for(socket.recv(), 10))
+                if message["type"] != "ka":
+                    break
+            got.append(message)
+
+    async with serve(app) as port:
+        await store(40.0)
+        plain = {"query": LIVE, "variables": {"vin": VIN, "names": ["Soc"]}}
+        hashed = {**by_hash(sha256(LIVE), None), "variables": {"vin": VIN, "names": ["Soc"]}}
+        received: list[list[object]] = [[] for _ in range(6)]
+        readies = [asyncio.Event() for _ in range(6)]
+        tasks = [asyncio.create_task(subscriber(plain, received[i], readies[i])) for i in range(5)]
+        tasks.append(asyncio.create_task(subscriber(hashed, received[5], readies[5])))
+        await asyncio.gather(*(ready.wait() for ready in readies))
+        await asyncio.sleep(0.3)
+        assert multicast.executions == 1, "the same document by text or by hash: one execution"
+        await store(41.0)
+        await asyncio.wait_for(asyncio.gather(*tasks), 10)
+    expected = {"id": "1", "type": "data", "payload": {"data": {"signals": {"name": "Soc", "value": 41.0}}}}
+    assert all(got == [expected] for got in received), received
