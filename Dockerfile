@@ -6,6 +6,15 @@
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
+# ---- client: the web app, built with Node (its lock file pins every package) ---------------------------
+FROM node:20-slim AS client
+WORKDIR /src
+COPY schema.graphql ./
+COPY client/package.json client/package-lock.json client/.npmrc ./client/
+RUN cd client && npm ci --no-audit --no-fund
+COPY client ./client
+RUN cd client && npm run build
+
 # ---- builder: the package and its pinned dependencies in a virtualenv ----------------------------------
 FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -24,6 +33,10 @@ RUN package_dir="$(/opt/teslasync/bin/python -I -c 'import pathlib, teslasync; p
     && cp -r alembic "$package_dir/_alembic" \
     && find "$package_dir/_alembic" -name __pycache__ -prune -exec rm -rf {} + \
     && /opt/teslasync/bin/python -I -c 'from teslasync.db.migrate import migrations_dir; d = migrations_dir(); assert d.name == "_alembic", d; print("migrations:", d)'
+# The web app, served at / (teslasync.webclient.client_dir looks for <package>/_client)
+COPY --from=client /src/client/dist ./client-dist
+RUN package_dir="$(/opt/teslasync/bin/python -I -c 'import pathlib, teslasync; print(pathlib.Path(teslasync.__file__).parent)')" \
+    && cp -r client-dist "$package_dir/_client" && rm -rf "$package_dir/_client/.vite"
 # The documentation, which Helix's help answers from (teslasync.helix.service.docs_dir), likewise
 COPY docs ./docs
 RUN package_dir="$(/opt/teslasync/bin/python -I -c 'import pathlib, teslasync; print(pathlib.Path(teslasync.__file__).parent)')" \

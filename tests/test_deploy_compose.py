@@ -500,10 +500,14 @@ def test_grafana_role_in_the_docs_has_the_grants_grafana_documents() -> None:
 
 def test_dockerfile_builds_in_one_stage_and_runs_in_another() -> None:
     stages = dockerfile_stages()
-    assert len(stages) >= 2
-    assert all(re.match(r"FROM \$\{PYTHON_IMAGE\} AS \w+", stage[0]) for stage in stages)
+    assert len(stages) >= 3
+    client, python_stages = stages[0], stages[1:]
+    assert client[0] == "FROM node:20-slim AS client"  # the web app, built apart; only its dist is copied on
+    assert any("npm ci" in line for line in client) and any("npm run build" in line for line in client)
+    assert all(re.match(r"FROM \$\{PYTHON_IMAGE\} AS \w+", stage[0]) for stage in python_stages)
     assert "ARG PYTHON_IMAGE=python:3.11-slim" in DOCKERFILE.read_text()
-    builder = " ".join(stages[0])
+    builder = " ".join(python_stages[0])
+    assert "COPY --from=client /src/client/dist" in builder and "_client" in builder
     install = re.search(r"pip install ([^&]*)", builder)
     assert install is not None
     assert "-c constraints.txt" in install.group(1)

@@ -1,0 +1,142 @@
+// The stack the end-to-end tests drive: the real API in demo mode (its own data dir, a free port), and the
+// built client served by `vite preview`, which forwards /graphql (HTTP and WebSocket) to that API.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const clientDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const repoRoot = resolve(clientDir, '..');
+export const resultsDir = join(clientDir, 'test-results');
+
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function tail(file, lines = 30) {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Resolves once `url` answers 200; fails early when `child` exits first. */
+async function waitForHttp(url, child, log, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${url}: the process exited (${child.exitCode ?? child.signalCode}) before answering:\n${tail(log)}`);
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(250);
+  }
+  throw new Error(`${url}: no answer within ${timeoutMs / 1000} s:\n${tail(log)}`);
+}
+
+function exited(child, timeoutMs) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((r) => {
+    const timer = setTimeout(() => r(false), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      r(true);
+    });
+  });
+}
+
+/** SIGTERM (the API then drains and stops its embedded database), SIGKILL to the group if it hangs. */
+async function stop(child, graceMs) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  if (await exited(child, graceMs)) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+  await exited(child, 5000);
+}
+
+function apiEnv(dataDir) {
+  // only our own settings: whatever TESLASYNC_* the calling shell has must not leak into the demo
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('TESLASYNC_')));
+  return { ...env, TESLASYNC_DATA_DIR: dataDir, TESLASYNC_HOST: '127.0.0.1', TESLASYNC_LOG_LEVEL: 'warning' };
+}
+
+export async function startStack() {
+  mkdirSync(resultsDir, { recursive: true });
+  const dist = join(clientDir, 'dist', 'index.html');
+  if (!existsSync(dist)) throw new Error(`${dist} is missing: run npm run build first`);
+
+  const stack = { api: null, preview: null, dataDir: null, apiUrl: process.env.E2E_API_URL ?? null, baseUrl: null };
+  stack.stop = async () => {
+    await stop(stack.preview, 5000);
+    await stop(stack.api, 60000);
+    if (stack.dataDir) {
+      // the embedded database outlives a killed API: stop it by its own pid file
+      const pidFile = join(stack.dataDir, 'pg', 'postmaster.pid');
+      if (existsSync(pidFile)) {
+        const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+        try {
+          if (pid > 0) process.kill(pid, 'SIGTERM');
+          await sleep(2000);
+        } catch {
+          // already gone
+        }
+      }
+      rmSync(stack.dataDir, { recursive: true, force: true });
+    }
+  };
+
+  try {
+    if (!stack.apiUrl) {
+      const bin = process.env.TESLASYNC_BIN ?? join(repoRoot, '.venv', 'bin', 'teslasync');
+      if (!existsSync(bin)) throw new Error(`${bin} is missing: install TeslaSync first (make install)`);
+      const port = await freePort();
+      stack.dataDir = mkdtempSync(join(tmpdir(), 'teslasync-e2e-'));
+      const log = join(resultsDir, 'api.log');
+      const out = openSync(log, 'w');
+      stack.api = spawn(bin, ['serve', '--demo', '--port', String(port)], {
+        cwd: repoRoot,
+        env: apiEnv(stack.dataDir),
+        stdio: ['ignore', out, out],
+        detached: true,
+      });
+      stack.apiUrl = `http://127.0.0.1:${port}`;
+      await waitForHttp(`${stack.apiUrl}/healthz`, stack.api, log, 120000);
+    }
+
+    const port = await freePort();
+    const log = join(resultsDir, 'preview.log');
+    const out = openSync(log, 'w');
+    stack.preview = spawn(
+      process.execPath,
+      [join(clientDir, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
+      { cwd: clientDir, env: { ...process.env, TESLASYNC_API_URL: stack.apiUrl }, stdio: ['ignore', out, out], detached: true },
+    );
+    stack.baseUrl = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${stack.baseUrl}/`, stack.preview, log, 30000);
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+  return stack;
+}

@@ -1,0 +1,33 @@
+import { useMemo } from 'react';
+import { createBrowserRouter, type RouteObject } from 'react-router';
+import { RouterProvider } from 'react-router/dom';
+import { Provider } from 'urql';
+import { createApiClient } from './lib/api';
+import { SettingsProvider } from './lib/context';
+import { Layout } from './ui/Layout';
+
+// Every page is its own chunk, loaded when first visited.
+const routes: RouteObject[] = [
+  {
+    element: <Layout />,
+    children: [
+      { index: true, lazy: () => import('./pages/Overview').then((m) => ({ Component: m.default })) },
+      { path: 'cars/:vin', lazy: () => import('./pages/Car').then((m) => ({ Component: m.default })) },
+      { path: 'cars/:vin/commands', lazy: () => import('./pages/Commands').then((m) => ({ Component: m.default })) },
+      { path: 'settings', lazy: () => import('./pages/Settings').then((m) => ({ Component: m.default })) },
+      { path: '*', lazy: () => import('./pages/NotFound').then((m) => ({ Component: m.default })) },
+    ],
+  },
+];
+
+export function App() {
+  const client = useMemo(createApiClient, []);
+  const router = useMemo(() => createBrowserRouter(routes), []);
+  return (
+    <SettingsProvider>
+      <Provider value={client}>
+        <RouterProvider router={router} />
+      </Provider>
+    </SettingsProvider>
+  );
+}
