@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     demo: bool = False
     demo_vehicles: int = Field(default=1, ge=1, le=100)
+    demo_speedup: float = Field(default=1.0, gt=0, le=1000)
     graphiql: bool | None = None
     log_level: str = "info"
     log_format: LogFormat = LogFormat.AUTO

@@ -53,7 +53,10 @@ class CommandParameter:
     required: bool = strawberry.field(description="Whether it must be given.")
     minimum: float | None = strawberry.field(description="Smallest value allowed.")
     maximum: float | None = strawberry.field(description="Largest value allowed.")
-    choices: list[str] = strawberry.field(description="The values allowed, for an enum.")
+    choices: list[str] = strawberry.field(description="The values allowed, for an enum, as text.")
+    choice_values: list[JSON] = strawberry.field(
+        description="The values allowed, typed as `params` must give them (a number stays a number)."
+    )
     unit: str | None = strawberry.field(description="Unit of the value, e.g. '%', 'A', '°C'.")
     max_length: int | None = strawberry.field(description="Longest text allowed.")
     secret: bool = strawberry.field(description="A PIN or password: never stored or shown.")
@@ -171,6 +174,7 @@ def _description(spec: catalogue.CommandSpec) -> CommandDescription:
                 minimum=p.minimum,
                 maximum=p.maximum,
                 choices=[str(choice) for choice in p.choices],
+                choice_values=[cast(Any, choice) for choice in p.choices],
                 unit=p.unit,
                 max_length=p.max_length,
                 secret=p.secret,

@@ -120,7 +120,13 @@ class TelemetryRuntime:
 
         start = datetime.now(UTC)
         cars = [
-            SimulatedCar(vin, seed=index + 1, start=start, name=DEMO_NAME if index == 0 else None)
+            SimulatedCar(
+                vin,
+                seed=index + 1,
+                start=start,
+                name=DEMO_NAME if index == 0 else None,
+                speedup=self.settings.demo_speedup,
+            )
             for index, vin in enumerate(demo_vins(self.settings.demo_vehicles))
         ]
         await run_in_process(self.pipeline, cars, tick_s=1.0)
