@@ -221,13 +221,15 @@ async def test_commands_to_one_car_run_one_at_a_time(cloud: Cloud) -> None:
 async def test_history_catalogue_and_live_status(cloud: Cloud) -> None:
     catalogue = await gql(
         cloud.client,
-        "{ commandCatalogue { command sensitive parameters { name minimum maximum } } }",
+        "{ commandCatalogue { command sensitive parameters { name minimum maximum choices choiceValues } } }",
         headers=ADA,
     )
     by_name = {c["command"]: c for c in catalogue["data"]["commandCatalogue"]}
     assert by_name["SET_CHARGE_LIMIT"]["parameters"] == [
-        {"name": "percent", "minimum": 50.0, "maximum": 100.0}
+        {"name": "percent", "minimum": 50.0, "maximum": 100.0, "choices": [], "choiceValues": []}
     ]
+    [seat] = by_name["REMOTE_SEAT_COOLER_REQUEST"]["parameters"][:1]
+    assert seat["choices"] == ["1", "2"] and seat["choiceValues"] == [1, 2]  # typed as params takes them
     assert by_name["DOOR_UNLOCK"]["sensitive"] is True
 
     async with serve(cloud.client._transport.app) as port:  # type: ignore[attr-defined]
