@@ -8,6 +8,7 @@ from typing import Any
 
 from teslasync.auth.principal import Scope
 from teslasync.context import Context
+from teslasync.db.models import ChargingSessionRow, DriveRow
 from teslasync.db.repositories.derived import Page
 from teslasync.errors import TeslaSyncError, require_scope
 
@@ -44,3 +45,16 @@ async def drives(context: Context, vehicle_id: int, wanted: Page) -> list[Any]:
 async def charging_sessions(context: Context, vehicle_id: int, wanted: Page) -> list[Any]:
     require_scope(context.principal, Scope.READ)
     return await context.loaders.charging_pages.load((vehicle_id, wanted))
+
+
+async def one_drive(context: Context, drive_id: int) -> DriveRow | None:
+    """A drive by id, or None when there is none the caller may see (the same answer: ids do not leak)."""
+    require_scope(context.principal, Scope.READ)
+    row = await context.session.get(DriveRow, drive_id)
+    return row if row is not None and context.principal.role_for(row.vehicle_id) is not None else None
+
+
+async def one_charging_session(context: Context, session_id: int) -> ChargingSessionRow | None:
+    require_scope(context.principal, Scope.READ)
+    row = await context.session.get(ChargingSessionRow, session_id)
+    return row if row is not None and context.principal.role_for(row.vehicle_id) is not None else None

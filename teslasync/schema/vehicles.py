@@ -22,7 +22,9 @@ from teslasync.schema.analytics import (
 )
 from teslasync.schema.context import Info
 from teslasync.schema.derived import (
+    ChargingSession,
     ChargingSessionConnection,
+    Drive,
     DriveConnection,
     charging_connection,
     drive_connection,
@@ -193,6 +195,24 @@ class VehicleQueries:
     async def vehicle(self, info: Info, vin: str) -> Vehicle | None:
         row = await resolvers.vehicle_by_vin(info.context, vin)
         return Vehicle.from_row(row) if row is not None else None
+
+    @strawberry.field(description="One drive by id, or null when there is none the caller may see.")
+    async def drive(self, info: Info, id: strawberry.ID) -> Drive | None:
+        drive_id = int(id) if str(id).isdigit() else None
+        row = await derived_resolvers.one_drive(info.context, drive_id) if drive_id is not None else None
+        return Drive.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description="One charging session by id, or null when there is none the caller may see."
+    )
+    async def charging_session(self, info: Info, id: strawberry.ID) -> ChargingSession | None:
+        session_id = int(id) if str(id).isdigit() else None
+        row = (
+            await derived_resolvers.one_charging_session(info.context, session_id)
+            if session_id is not None
+            else None
+        )
+        return ChargingSession.from_row(row) if row is not None else None
 
     @strawberry.field(
         description="A vehicle's alerts, newest first (at most 200); null when there is no vehicle the caller "

@@ -70,3 +70,41 @@ async def test_alerts_newest_first_in_both_shapes(client: AsyncClient, db: Datab
         client, "query($vin: String!) { vehicleAlerts(vin: $vin, first: 0) { name } }", {"vin": VIN}
     )
     assert refused["errors"][0]["extensions"]["code"] == "BAD_PAGE"
+
+
+async def test_one_drive_or_charge_by_id_only_for_who_sees_the_car(client: AsyncClient, db: Database) -> None:
+    from teslasync.auth.principal import Scope
+    from teslasync.auth.tokens import create_token
+    from teslasync.db.models import ChargingSessionRow, DriveRow
+    from teslasync.db.repositories import users as users_repo
+
+    start = datetime(2026, 11, 27, 8, tzinfo=UTC)
+    async with db.transaction() as session:
+        vehicle = await ensure_vehicle(session, VIN)
+        drive = DriveRow(
+            vehicle_id=vehicle.id, started_at=start, closed_by="park", distance_km=12.5, track=[]
+        )
+        charge = ChargingSessionRow(
+            vehicle_id=vehicle.id,
+            started_at=start + timedelta(hours=1),
+            charger_type="AC",
+            energy_added_kwh=20.0,
+            curve=[],
+        )
+        session.add_all([drive, charge])
+        await session.flush()
+        stranger = await users_repo.upsert_seen(
+            session, "stranger", email=None, display_name=None, groups=[], is_admin=False, seen_at=start
+        )
+        token = (await create_token(session, "s", [Scope.READ], user_id=stranger.id)).token
+    query = "query($d: ID!, $c: ID!) { drive(id: $d) { id distanceKm } chargingSession(id: $c) { id energyAddedKwh } }"
+    ids = {"d": str(drive.id), "c": str(charge.id)}
+    seen = await gql(client, query, ids)
+    assert seen["data"] == {
+        "drive": {"id": str(drive.id), "distanceKm": 12.5},
+        "chargingSession": {"id": str(charge.id), "energyAddedKwh": 20.0},
+    }
+    hidden = await gql(client, query, ids, headers={"Authorization": f"Bearer {token}"})
+    assert hidden["data"] == {"drive": None, "chargingSession": None}
+    nonsense = await gql(client, query, {"d": "x", "c": "99999"})
+    assert nonsense["data"] == {"drive": None, "chargingSession": None}
