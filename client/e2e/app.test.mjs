@@ -8,8 +8,10 @@ import { resultsDir, startStack } from './stack.mjs';
 
 const VIN = '5YJ3E7EB2NF000001';
 const CAR = 'Demo Model 3';
-// the demo car parks for about a minute and a half before its first drive; then values change every second
+// the demo car (sped up, see stack.mjs) parks a few seconds before its first drive; then values change every second
 const LIVE_CHANGE_TIMEOUT_MS = Number(process.env.E2E_LIVE_TIMEOUT_MS ?? 150_000);
+// the first drive ends about a minute after the API starts, the first charge a minute later
+const SESSION_TIMEOUT_MS = Number(process.env.E2E_SESSION_TIMEOUT_MS ?? 180_000);
 
 let stack;
 let browser;
@@ -179,6 +181,78 @@ describe('web client against the demo API', { concurrency: false }, () => {
     await page.locator('[data-signal="EstBatteryRange"] [data-value]').filter({ hasText: /\bkm$/ }).waitFor();
     await page.getByRole('link', { name: `Open ${CAR}` }).click();
     await page.locator('[data-signal="OutsideTemp"] [data-value]').filter({ hasText: /°F$/ }).waitFor();
+  });
+
+  test('a drive appears after a simulated drive ends, and its page shows the track and charts', { timeout: SESSION_TIMEOUT_MS + 60_000 }, async () => {
+    await page.getByRole('navigation', { name: 'Vehicle' }).getByRole('link', { name: 'Drives' }).click();
+    await page.waitForURL(`**/cars/${VIN}/drives`);
+    await page.getByRole('heading', { level: 1, name: `Drives of ${CAR}` }).waitFor();
+    await page.getByRole('form', { name: 'Date range' }).waitFor();
+    const started = Date.now();
+    // the list refetches on the sessions subscription: no reload needed
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('li[data-drive-id]')].some((li) => !li.textContent.includes('In progress')),
+      null,
+      { timeout: SESSION_TIMEOUT_MS, polling: 500 },
+    );
+    console.log(`a finished drive listed after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const item = page.locator('li[data-drive-id]').filter({ hasNotText: 'In progress' }).first();
+    assert.match(await item.innerText(), /Distance\s+[\d.,]+\s*km/);
+    await shot('drives');
+
+    await item.getByRole('link').click();
+    await page.waitForURL(`**/cars/${VIN}/drives/**`);
+    await page.getByRole('heading', { level: 1, name: /^Drive on / }).waitFor();
+    const track = page.getByTestId('track');
+    await track.waitFor();
+    assert.ok(Number(await track.getAttribute('data-points')) > 1, 'the track has points');
+    assert.match((await track.getAttribute('aria-label')) ?? '', /GPS points/);
+    const speed = page.getByTestId('chart-VehicleSpeed');
+    await speed.waitFor();
+    assert.ok(Number(await speed.getAttribute('data-points')) > 1, 'the speed chart has points');
+    await page.getByRole('img', { name: 'Battery level during the drive' }).waitFor();
+    await shot('drive');
+
+    // a phone-sized screen: nothing runs off the side
+    await page.setViewportSize({ width: 390, height: 844 });
+    await track.waitFor();
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'the page fits a phone screen');
+    await shot('drive-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  test('charging sessions list and a session with its curve', { timeout: SESSION_TIMEOUT_MS + 60_000 }, async () => {
+    await page.getByRole('navigation', { name: 'Vehicle' }).getByRole('link', { name: 'Charging' }).click();
+    await page.waitForURL(`**/cars/${VIN}/charging`);
+    await page.getByRole('heading', { level: 1, name: `Charging of ${CAR}` }).waitFor();
+    const item = page.locator('li[data-session-id]').first();
+    await item.waitFor({ timeout: SESSION_TIMEOUT_MS });
+    assert.match(await item.innerText(), /Cost\s+(Unknown|.*\d)/);
+    await shot('charging');
+    await item.getByRole('link').click();
+    await page.getByRole('heading', { level: 1, name: /^Charge on / }).waitFor();
+    await page.getByRole('heading', { name: 'Charging curve' }).waitFor();
+    await page.locator('[data-signal="cost"]').waitFor();
+    await shot('charging-session');
+  });
+
+  test('an export is created, followed to done, and its link downloads', { timeout: 120_000 }, async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Exports' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Exports' }).waitFor();
+    await page.getByLabel('Data', { exact: true }).selectOption('DRIVES');
+    await page.getByLabel('File format').selectOption('CSV');
+    assert.equal(await page.getByLabel('Mask the VIN (keep its first 4 and last 2 characters)').isChecked(), true);
+    await page.getByRole('button', { name: 'Create export' }).click();
+    const progress = page.locator('[data-testid="export-progress"][data-status="DONE"]');
+    await progress.waitFor({ timeout: 90_000 });
+    const link = progress.getByRole('link', { name: 'Download the CSV file' });
+    const href = await link.getAttribute('href');
+    assert.ok(href, 'a download link');
+    const response = await fetch(new URL(href, stack.baseUrl));
+    assert.equal(response.status, 200);
+    const body = await response.text();
+    assert.ok(body.length > 0, 'the file is not empty');
+    await shot('exports');
   });
 
   test('the browser logged no errors', () => {

@@ -1,5 +1,5 @@
-// The stack the end-to-end tests drive: the real API in demo mode (its own data dir, a free port), and the
-// built client served by `vite preview`, which forwards /graphql (HTTP and WebSocket) to that API.
+// The stack the end-to-end tests drive: the real API in demo mode (its own data dir, a free port, the
+// simulated car living DEMO_SPEEDUP times faster) serving the built client at `/` itself, as in production.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -51,6 +51,28 @@ async function waitForHttp(url, child, log, timeoutMs) {
   throw new Error(`${url}: no answer within ${timeoutMs / 1000} s:\n${tail(log)}`);
 }
 
+/** Resolves once the demo car has reported its battery level (its first values come seconds after start). */
+async function waitForDemoData(apiUrl, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  const query = '{ vehicles { signals(names: ["BatteryLevel"]) { value } } }';
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${apiUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+        signal: AbortSignal.timeout(5000),
+      });
+      const body = await response.json();
+      if (body.data?.vehicles?.some((v) => v.signals.length > 0)) return;
+    } catch {
+      // not yet
+    }
+    await sleep(500);
+  }
+  throw new Error(`${apiUrl}: the demo car sent no battery level within ${timeoutMs / 1000} s`);
+}
+
 function exited(child, timeoutMs) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((r) => {
@@ -75,10 +97,20 @@ async function stop(child, graceMs) {
   await exited(child, 5000);
 }
 
+// phases of the simulated car divided by this: it parks 5-15 s, then drives about 35 s (then charges)
+export const DEMO_SPEEDUP = Number(process.env.E2E_DEMO_SPEEDUP ?? 6);
+
 function apiEnv(dataDir) {
   // only our own settings: whatever TESLASYNC_* the calling shell has must not leak into the demo
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('TESLASYNC_')));
-  return { ...env, TESLASYNC_DATA_DIR: dataDir, TESLASYNC_HOST: '127.0.0.1', TESLASYNC_LOG_LEVEL: 'warning' };
+  return {
+    ...env,
+    TESLASYNC_DATA_DIR: dataDir,
+    TESLASYNC_HOST: '127.0.0.1',
+    TESLASYNC_LOG_LEVEL: 'warning',
+    TESLASYNC_DEMO_SPEEDUP: String(DEMO_SPEEDUP),
+    TESLASYNC_CLIENT_DIR: join(clientDir, 'dist'),
+  };
 }
 
 export async function startStack() {
@@ -86,9 +118,8 @@ export async function startStack() {
   const dist = join(clientDir, 'dist', 'index.html');
   if (!existsSync(dist)) throw new Error(`${dist} is missing: run npm run build first`);
 
-  const stack = { api: null, preview: null, dataDir: null, apiUrl: process.env.E2E_API_URL ?? null, baseUrl: null };
+  const stack = { api: null, dataDir: null, apiUrl: process.env.E2E_API_URL ?? null, baseUrl: null };
   stack.stop = async () => {
-    await stop(stack.preview, 5000);
     await stop(stack.api, 60000);
     if (stack.dataDir) {
       // the embedded database outlives a killed API: stop it by its own pid file
@@ -124,16 +155,12 @@ export async function startStack() {
       await waitForHttp(`${stack.apiUrl}/healthz`, stack.api, log, 120000);
     }
 
-    const port = await freePort();
-    const log = join(resultsDir, 'preview.log');
-    const out = openSync(log, 'w');
-    stack.preview = spawn(
-      process.execPath,
-      [join(clientDir, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
-      { cwd: clientDir, env: { ...process.env, TESLASYNC_API_URL: stack.apiUrl }, stdio: ['ignore', out, out], detached: true },
-    );
-    stack.baseUrl = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${stack.baseUrl}/`, stack.preview, log, 30000);
+    await waitForDemoData(stack.apiUrl, 60000);
+    // the API serves the built client at / (with its own routes' fallback to index.html)
+    stack.baseUrl = stack.apiUrl;
+    const page = await fetch(`${stack.baseUrl}/`, { headers: { accept: 'text/html' } });
+    const html = await page.text();
+    if (!page.ok || !html.includes('id="root"')) throw new Error(`${stack.baseUrl}/ does not serve the built client (${page.status})`);
   } catch (error) {
     await stack.stop();
     throw error;

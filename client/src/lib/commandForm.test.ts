@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  coerceChoice,
+  choiceValue,
   controlFor,
   initialValues,
   newIdempotencyKey,
@@ -11,7 +11,7 @@ import {
 } from './commandForm';
 
 function spec(partial: Partial<ParamSpec> & Pick<ParamSpec, 'name' | 'kind'>): ParamSpec {
-  return { description: '', required: true, choices: [], secret: false, ...partial };
+  return { description: '', required: true, choices: [], choiceValues: [], secret: false, ...partial };
 }
 
 // as commandCatalogue describes them
@@ -19,8 +19,8 @@ const percent = spec({ name: 'percent', kind: 'int', minimum: 50, maximum: 100, 
 const amps = spec({ name: 'charging_amps', kind: 'int', minimum: 0, maximum: 48, unit: 'A' });
 const lat = spec({ name: 'lat', kind: 'float', minimum: -90, maximum: 90 });
 const id = spec({ name: 'id', kind: 'int', minimum: 1, maximum: 9007199254740991 });
-const seat = spec({ name: 'seat_position', kind: 'enum', choices: ['0', '1', '2'] });
-const trunk = spec({ name: 'which_trunk', kind: 'enum', choices: ['front', 'rear'] });
+const seat = spec({ name: 'seat_position', kind: 'enum', choices: ['0', '1', '2'], choiceValues: [0, 1, 2] });
+const trunk = spec({ name: 'which_trunk', kind: 'enum', choices: ['front', 'rear'], choiceValues: ['front', 'rear'] });
 const name = spec({ name: 'name', kind: 'string', required: false, maxLength: 5 });
 const pin = spec({ name: 'pin', kind: 'string', secret: true });
 const enabled = spec({ name: 'enabled', kind: 'bool' });
@@ -113,11 +113,12 @@ describe('form helpers', () => {
     expect(parseNumber('')).toBeNull();
   });
 
-  it('coerces numeric choices only', () => {
-    expect(coerceChoice('2000')).toBe(2000);
-    expect(coerceChoice('0')).toBe(0);
-    expect(coerceChoice('01')).toBe('01');
-    expect(coerceChoice('vent')).toBe('vent');
+  it('sends the typed value the catalogue gives for a choice, never a guess', () => {
+    const level = { choices: ['0', '01', 'vent'], choiceValues: [0, '01', 'vent'] };
+    expect(choiceValue(level, '0')).toBe(0);
+    expect(choiceValue(level, '01')).toBe('01');
+    expect(choiceValue(level, 'vent')).toBe('vent');
+    expect(choiceValue({ choices: ['2000'], choiceValues: [] }, '2000')).toBe('2000');
   });
 
   it('maps API problem fields to parameters', () => {

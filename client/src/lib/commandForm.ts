@@ -13,6 +13,8 @@ export interface ParamSpec {
   minimum?: number | null | undefined;
   maximum?: number | null | undefined;
   choices: readonly string[];
+  /** The same choices typed as `params` must give them (a number stays a number). */
+  choiceValues: readonly unknown[];
   unit?: string | null | undefined;
   maxLength?: number | null | undefined;
   secret: boolean;
@@ -60,12 +62,10 @@ export function initialValues(specs: readonly ParamSpec[]): RawValues {
   return values;
 }
 
-/**
- * A choice as the API wants it: the catalogue lists choices as text, but numeric ones (seat positions,
- * levels) must be sent as numbers.
- */
-export function coerceChoice(choice: string): string | number {
-  return /^-?(0|[1-9]\d*)$/.test(choice) ? Number(choice) : choice;
+/** A choice as `params` must give it: its typed value from `choiceValues` (the text when there is none). */
+export function choiceValue(spec: Pick<ParamSpec, 'choices' | 'choiceValues'>, choice: string): unknown {
+  const index = spec.choices.indexOf(choice);
+  return index >= 0 && index < spec.choiceValues.length ? spec.choiceValues[index] : choice;
 }
 
 /** "2,5" is 2.5 where a comma is the decimal mark; "1,000" stays invalid rather than guessed. */
@@ -108,7 +108,7 @@ function validateOne(spec: ParamSpec, raw: string | boolean | undefined): { valu
     }
     case 'select':
       if (!spec.choices.includes(text)) return { error: { key: 'validation.choice', params: { choices: spec.choices.join(', ') } } };
-      return { value: coerceChoice(text) };
+      return { value: choiceValue(spec, text) };
     case 'json': {
       let value: unknown;
       try {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  formatDistance,
   formatCoordinates,
   formatDateTime,
   formatDuration,
@@ -88,5 +89,12 @@ describe('coordinates', () => {
   it('separates the two numbers unambiguously', () => {
     expect(formatCoordinates(52.5209661, 13.417301, 'en')).toBe('52.52097, 13.41730');
     expect(formatCoordinates(52.5209661, 13.417301, 'de')).toBe('52,52097; 13,41730');
+  });
+});
+
+describe('formatDistance', () => {
+  it('keeps a decimal for short drives, in the chosen unit', () => {
+    expect(formatDistance(0.34, 'en', METRIC)).toBe('0.3 km');
+    expect(formatDistance(16.09344, 'en', IMPERIAL)).toBe('10.0 mi');
   });
 });

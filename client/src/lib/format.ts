@@ -129,3 +129,9 @@ export function formatCoordinates(latitude: number, longitude: number, locale: s
   const decimalComma = formatNumber(1.5, locale, 1).includes(',');
   return `${formatNumber(latitude, locale, 5)}${decimalComma ? ';' : ','} ${formatNumber(longitude, locale, 5)}`;
 }
+
+/** A distance from the API (km) in the user's unit, with one decimal: short drives are not "0 km". */
+export function formatDistance(km: number, locale: string, prefs: UnitPreferences): string {
+  const q = toPreferred(km, 'km', prefs);
+  return formatQuantity(q.value, q.unit, locale, 1);
+}

@@ -45,6 +45,7 @@ const CommandsQuery = graphql(`
         minimum
         maximum
         choices
+        choiceValues
         unit
         maxLength
         secret

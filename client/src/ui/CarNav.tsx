@@ -12,9 +12,15 @@ const tabClass = ({ isActive }: { isActive: boolean }) =>
 export function CarNav({ vin }: { vin: string }) {
   const t = useT();
   return (
-    <nav aria-label={t('nav.car')} className="mb-6 flex gap-2 border-b border-slate-200 dark:border-slate-800">
+    <nav aria-label={t('nav.car')} className="mb-6 flex gap-2 overflow-x-auto border-b border-slate-200 dark:border-slate-800">
       <NavLink to={`/cars/${vin}`} end className={tabClass}>
         {t('nav.live')}
+      </NavLink>
+      <NavLink to={`/cars/${vin}/drives`} className={tabClass}>
+        {t('nav.drives')}
+      </NavLink>
+      <NavLink to={`/cars/${vin}/charging`} className={tabClass}>
+        {t('nav.charging')}
       </NavLink>
       <NavLink to={`/cars/${vin}/commands`} className={tabClass}>
         {t('nav.commands')}

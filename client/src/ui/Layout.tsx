@@ -41,6 +41,9 @@ export function Layout() {
             <NavLink to="/" end className={navClass}>
               {t('nav.fleet')}
             </NavLink>
+            <NavLink to="/exports" className={navClass}>
+              {t('nav.exports')}
+            </NavLink>
             <NavLink to="/settings" className={navClass}>
               {t('nav.settings')}
             </NavLink>
