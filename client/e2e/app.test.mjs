@@ -255,6 +255,50 @@ describe('web client against the demo API', { concurrency: false }, () => {
     await shot('exports');
   });
 
+  test('a channel with a plain-http URL and a misspelt rule are refused by name; a valid rule is listed', { timeout: 60_000 }, async () => {
+    // notifications and rules belong to a user: the demo's anonymous caller is none, so sign in with a token
+    const token = await stack.createToken();
+    assert.ok(token, 'an API token (E2E_API_TOKEN with E2E_API_URL)');
+    await page.goto(`${stack.baseUrl}/settings`);
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    await page.goto(`${stack.baseUrl}/notifications`);
+    await page.getByRole('heading', { level: 1, name: 'Notifications' }).waitFor();
+    await page.getByLabel('Kind', { exact: true }).selectOption('WEBHOOK');
+    await page.getByLabel('Name', { exact: true }).fill('e2e hook');
+    const url = page.getByLabel('URL', { exact: true });
+    await url.fill('http://example.org/hook');
+    await page.getByLabel('Signing secret').fill('e2e-secret-0123456789');
+    await page.getByRole('button', { name: 'Add channel' }).click();
+    // the API refuses plain http to a non-loopback host, naming settings.url: shown at the URL field
+    await page.locator('input[aria-invalid="true"]').first().waitFor();
+    assert.equal(await url.getAttribute('aria-invalid'), 'true');
+    const describedBy = (await url.getAttribute('aria-describedby')) ?? '';
+    const errorText = await page.evaluate((ids) => ids.split(' ').map((id) => document.getElementById(id)?.textContent).join(' '), describedBy);
+    assert.match(errorText, /https/);
+    await shot('notifications');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Automations' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Automations' }).waitFor();
+    const editor = page.getByLabel('Rule (JSON)');
+    const starter = await editor.inputValue();
+    await editor.fill(starter.replace('"Soc"', '"Sooc"'));
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    const errors = page.getByTestId('rule-errors');
+    await errors.filter({ hasText: 'rule.trigger.threshold.field' }).waitFor();
+    assert.match(await errors.innerText(), /Sooc/);
+    assert.equal(await editor.getAttribute('aria-invalid'), 'true');
+
+    await editor.fill(starter.replace('"Low battery"', '"E2E low battery"'));
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    const rules = page.getByRole('region', { name: 'Rules' });
+    await rules.locator('li').filter({ hasText: 'E2E low battery' }).waitFor();
+    assert.equal(await errors.count(), 0);
+    assert.equal(await rules.getByRole('switch', { name: /Enabled.*E2E low battery/ }).isChecked(), true);
+    await shot('automations');
+  });
+
   test('the browser logged no errors', () => {
     assert.deepEqual(consoleErrors, []);
   });

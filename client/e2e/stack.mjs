@@ -1,6 +1,7 @@
 // The stack the end-to-end tests drive: the real API in demo mode (its own data dir, a free port, the
 // simulated car living DEMO_SPEEDUP times faster) serving the built client at `/` itself, as in production.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ export function freePort() {
   });
 }
 
+const run = promisify(execFile);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function tail(file, lines = 30) {
@@ -118,7 +120,20 @@ export async function startStack() {
   const dist = join(clientDir, 'dist', 'index.html');
   if (!existsSync(dist)) throw new Error(`${dist} is missing: run npm run build first`);
 
-  const stack = { api: null, dataDir: null, apiUrl: process.env.E2E_API_URL ?? null, baseUrl: null };
+  const stack = { api: null, dataDir: null, apiUrl: process.env.E2E_API_URL ?? null, baseUrl: null, bin: null };
+  // an API token for the administrator (notifications and automations belong to a user, which the demo's
+  // anonymous loopback caller is not): made by the CLI against our own data dir, or E2E_API_TOKEN
+  stack.createToken = async () => {
+    if (!stack.dataDir) return process.env.E2E_API_TOKEN ?? null;
+    const { stdout } = await run(stack.bin, ['token', 'create', '--name', 'e2e', '--scope', 'admin'], {
+      cwd: repoRoot,
+      env: apiEnv(stack.dataDir),
+      timeout: 60000,
+    });
+    const token = /tsk_[A-Za-z0-9_\-]+/.exec(stdout)?.[0];
+    if (!token) throw new Error(`teslasync token create printed no token:\n${stdout}`);
+    return token;
+  };
   stack.stop = async () => {
     await stop(stack.api, 60000);
     if (stack.dataDir) {
@@ -140,6 +155,7 @@ export async function startStack() {
   try {
     if (!stack.apiUrl) {
       const bin = process.env.TESLASYNC_BIN ?? join(repoRoot, '.venv', 'bin', 'teslasync');
+      stack.bin = bin;
       if (!existsSync(bin)) throw new Error(`${bin} is missing: install TeslaSync first (make install)`);
       const port = await freePort();
       stack.dataDir = mkdtempSync(join(tmpdir(), 'teslasync-e2e-'));

@@ -19,6 +19,8 @@ const routes: RouteObject[] = [
       { path: 'cars/:vin/charging', lazy: () => import('./pages/Charging').then((m) => ({ Component: m.default })) },
       { path: 'cars/:vin/charging/:id', lazy: () => import('./pages/ChargingSession').then((m) => ({ Component: m.default })) },
       { path: 'exports', lazy: () => import('./pages/Exports').then((m) => ({ Component: m.default })) },
+      { path: 'notifications', lazy: () => import('./pages/Notifications').then((m) => ({ Component: m.default })) },
+      { path: 'automations', lazy: () => import('./pages/Automations').then((m) => ({ Component: m.default })) },
       { path: 'settings', lazy: () => import('./pages/Settings').then((m) => ({ Component: m.default })) },
       { path: '*', lazy: () => import('./pages/NotFound').then((m) => ({ Component: m.default })) },
     ],

@@ -85,7 +85,7 @@ export default function Charging() {
             <Card
               title={
                 <Link
-                  to={`/cars/${vin}/charging/${encodeURIComponent(session.id)}?at=${encodeURIComponent(session.startedAt)}`}
+                  to={`/cars/${vin}/charging/${encodeURIComponent(session.id)}`}
                   className="underline-offset-2 hover:underline"
                 >
                   <time dateTime={session.startedAt}>{format.dateTime(session.startedAt)}</time>

@@ -1,9 +1,8 @@
-import { Link, useParams, useSearchParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
 import { extent } from '../lib/chart';
 import { useFormat, useSettings, useT } from '../lib/context';
-import { pickById, windowAround } from '../lib/detail';
 import { formatDuration, formatQuantity } from '../lib/format';
 import { ApiError } from '../ui/ApiError';
 import { Badge } from '../ui/Badge';
@@ -15,40 +14,36 @@ import { Loading } from '../ui/Notice';
 import { Stat, StatList } from '../ui/Stat';
 
 const SessionQuery = graphql(`
-  query ChargingSessionDetail($vin: String!, $since: DateTime!, $until: DateTime!) {
+  query ChargingSessionDetail($vin: String!, $id: ID!) {
     vehicle(vin: $vin) {
       vin
       displayName
-      chargingSessions(first: 10, since: $since, until: $until) {
-        edges {
-          node {
-            id
-            startedAt
-            endedAt
-            chargerType
-            energyAddedKwh
-            energyFromWallKwh
-            maxPowerKw
-            startBatteryLevel
-            endBatteryLevel
-            geofence {
-              name
-            }
-            cost {
-              amount
-              currency
-              breakdown {
-                label
-                amount
-              }
-            }
-            curve {
-              at
-              batteryLevel
-              powerKw
-            }
-          }
+    }
+    chargingSession(id: $id) {
+      id
+      startedAt
+      endedAt
+      chargerType
+      energyAddedKwh
+      energyFromWallKwh
+      maxPowerKw
+      startBatteryLevel
+      endBatteryLevel
+      geofence {
+        name
+      }
+      cost {
+        amount
+        currency
+        breakdown {
+          label
+          amount
         }
+      }
+      curve {
+        at
+        batteryLevel
+        powerKw
       }
     }
   }
@@ -56,18 +51,11 @@ const SessionQuery = graphql(`
 
 export default function ChargingSession() {
   const { vin = '', id = '' } = useParams();
-  const [search] = useSearchParams();
-  const at = search.get('at');
   const t = useT();
   const format = useFormat();
   const { settings } = useSettings();
-  const span = windowAround(at);
-  const [{ data, fetching, error }, refetch] = useQuery({
-    query: SessionQuery,
-    variables: { vin, since: span?.since ?? '', until: span?.until ?? '' },
-    pause: !span,
-  });
-  const session = pickById(data?.vehicle?.chargingSessions.edges.map((e) => e.node) ?? [], id, at);
+  const [{ data, fetching, error }, refetch] = useQuery({ query: SessionQuery, variables: { vin, id } });
+  const session = data?.chargingSession ?? null;
   const title = session ? t('session.title', { time: format.dateTime(session.startedAt) }) : t('session.titleUnknown');
   const none = t('car.noValue');
   const back = (

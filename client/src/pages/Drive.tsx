@@ -1,10 +1,9 @@
 import { useMemo } from 'react';
-import { Link, useParams, useSearchParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { UnitSystem } from '../gql/graphql';
 import { useFormat, useSettings, useT } from '../lib/context';
-import { pickById, windowAround } from '../lib/detail';
 import { formatDistance, formatDuration, formatQuantity } from '../lib/format';
 import { ApiError } from '../ui/ApiError';
 import { Badge } from '../ui/Badge';
@@ -17,32 +16,28 @@ import { Stat, StatList } from '../ui/Stat';
 import { TrackMap } from '../ui/TrackMap';
 
 const DriveQuery = graphql(`
-  query DriveDetail($vin: String!, $since: DateTime!, $until: DateTime!, $units: UnitSystem!) {
+  query DriveDetail($vin: String!, $id: ID!, $units: UnitSystem!) {
     vehicle(vin: $vin) {
       vin
       displayName
-      drives(first: 10, since: $since, until: $until) {
-        edges {
-          node {
-            id
-            startedAt
-            endedAt
-            distanceKm
-            durationSeconds
-            energyUsedKwh
-            consumption(units: $units)
-            averageSpeed(units: METRIC)
-            startBatteryLevel
-            endBatteryLevel
-            maxSpeedKmh
-            outsideTempAvgC
-            track {
-              at
-              latitude
-              longitude
-            }
-          }
-        }
+    }
+    drive(id: $id) {
+      id
+      startedAt
+      endedAt
+      distanceKm
+      durationSeconds
+      energyUsedKwh
+      consumption(units: $units)
+      averageSpeed(units: METRIC)
+      startBatteryLevel
+      endBatteryLevel
+      maxSpeedKmh
+      outsideTempAvgC
+      track {
+        at
+        latitude
+        longitude
       }
     }
   }
@@ -67,19 +62,12 @@ const DriveSeriesQuery = graphql(`
 
 export default function Drive() {
   const { vin = '', id = '' } = useParams();
-  const [search] = useSearchParams();
-  const at = search.get('at');
   const t = useT();
   const format = useFormat();
   const { settings } = useSettings();
   const units: UnitSystem = settings.units.distance === 'mi' ? 'IMPERIAL' : 'METRIC';
-  const span = windowAround(at);
-  const [{ data, fetching, error }, refetch] = useQuery({
-    query: DriveQuery,
-    variables: { vin, since: span?.since ?? '', until: span?.until ?? '', units },
-    pause: !span,
-  });
-  const drive = pickById(data?.vehicle?.drives.edges.map((e) => e.node) ?? [], id, at);
+  const [{ data, fetching, error }, refetch] = useQuery({ query: DriveQuery, variables: { vin, id, units } });
+  const drive = data?.drive ?? null;
   const seriesVariables = useMemo(
     () => (drive ? { vin, since: drive.startedAt, until: drive.endedAt ?? new Date().toISOString(), units } : null),
     [vin, drive?.startedAt, drive?.endedAt, units],

@@ -88,7 +88,7 @@ export default function Drives() {
               level={2}
               title={
                 <Link
-                  to={`/cars/${vin}/drives/${encodeURIComponent(drive.id)}?at=${encodeURIComponent(drive.startedAt)}`}
+                  to={`/cars/${vin}/drives/${encodeURIComponent(drive.id)}`}
                   className="underline-offset-2 hover:underline"
                 >
                   <time dateTime={drive.startedAt}>{format.dateTime(drive.startedAt)}</time>

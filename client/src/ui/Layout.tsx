@@ -37,12 +37,18 @@ export function Layout() {
           <NavLink to="/" className="text-lg font-bold tracking-tight">
             {t('app.name')}
           </NavLink>
-          <nav aria-label={t('nav.main')} className="flex gap-1">
+          <nav aria-label={t('nav.main')} className="flex flex-wrap gap-1">
             <NavLink to="/" end className={navClass}>
               {t('nav.fleet')}
             </NavLink>
             <NavLink to="/exports" className={navClass}>
               {t('nav.exports')}
+            </NavLink>
+            <NavLink to="/notifications" className={navClass}>
+              {t('nav.notifications')}
+            </NavLink>
+            <NavLink to="/automations" className={navClass}>
+              {t('nav.automations')}
             </NavLink>
             <NavLink to="/settings" className={navClass}>
               {t('nav.settings')}
