@@ -236,6 +236,42 @@ describe('web client against the demo API', { concurrency: false }, () => {
     await shot('charging-session');
   });
 
+  test('the battery and statistics pages show their figures or say what is not known yet', { timeout: 60_000 }, async () => {
+    await page.goto(`${stack.baseUrl}/cars/${VIN}`);
+    const carNav = page.getByRole('navigation', { name: 'Vehicle' });
+    await carNav.getByRole('link', { name: 'Battery' }).click();
+    await page.waitForURL(`**/cars/${VIN}/battery`);
+    await page.getByRole('heading', { level: 1, name: `Battery of ${CAR}` }).waitFor();
+    const health = page.getByRole('region', { name: 'Battery health' });
+    // the demo car may not have had enough charges for its efficiency factor: then the page says so
+    await health.locator('[data-signal="capacityNow"], [role="status"]:has-text("Not known yet")').first().waitFor();
+    const drain = page.getByRole('region', { name: 'Vampire drain, last 30 days' });
+    await drain.locator('[data-testid="drain-chart"], [data-testid="drain-empty"]').first().waitFor();
+    console.log(`battery: health ${(await health.locator('[data-signal="capacityNow"]').count()) ? 'known' : 'not known yet'}, drain ${
+      (await drain.getByTestId('drain-chart').count()) ? 'measured' : 'not measured yet'}`);
+    await shot('battery');
+
+    await carNav.getByRole('link', { name: 'Statistics' }).click();
+    await page.waitForURL(`**/cars/${VIN}/stats`);
+    await page.getByRole('heading', { level: 1, name: `Statistics of ${CAR}` }).waitFor();
+    // the demo car has driven today: today's row and the chart are there
+    const table = page.getByTestId('stats-table');
+    await table.waitFor();
+    assert.ok((await table.locator('tbody tr').count()) >= 1, 'the table has a day');
+    assert.match(await page.getByRole('region', { name: 'Totals' }).innerText(), /Distance\s+[\d.,]+\s*km/);
+    const chart = page.getByTestId('stats-chart');
+    assert.ok(Number(await chart.getAttribute('data-bars')) >= 1, 'the chart has a bar');
+    await page.getByRole('img', { name: 'Distance by period' }).waitFor();
+    await page.getByRole('group', { name: 'Group by' }).getByText('Week', { exact: true }).click();
+    await table.locator('tbody th', { hasText: /^Week of / }).first().waitFor();
+    await shot('stats');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await chart.waitFor();
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'the statistics page fits a phone screen');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
   test('an export is created, followed to done, and its link downloads', { timeout: 120_000 }, async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Exports' }).click();
     await page.getByRole('heading', { level: 1, name: 'Exports' }).waitFor();

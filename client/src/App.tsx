@@ -18,6 +18,8 @@ const routes: RouteObject[] = [
       { path: 'cars/:vin/drives/:id', lazy: () => import('./pages/Drive').then((m) => ({ Component: m.default })) },
       { path: 'cars/:vin/charging', lazy: () => import('./pages/Charging').then((m) => ({ Component: m.default })) },
       { path: 'cars/:vin/charging/:id', lazy: () => import('./pages/ChargingSession').then((m) => ({ Component: m.default })) },
+      { path: 'cars/:vin/battery', lazy: () => import('./pages/Battery').then((m) => ({ Component: m.default })) },
+      { path: 'cars/:vin/stats', lazy: () => import('./pages/Stats').then((m) => ({ Component: m.default })) },
       { path: 'exports', lazy: () => import('./pages/Exports').then((m) => ({ Component: m.default })) },
       { path: 'notifications', lazy: () => import('./pages/Notifications').then((m) => ({ Component: m.default })) },
       { path: 'automations', lazy: () => import('./pages/Automations').then((m) => ({ Component: m.default })) },

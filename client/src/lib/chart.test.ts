@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extent, linear, linePath, niceDomain, niceTicks } from './chart';
+import { bands, extent, tickDigits, linear, linePath, niceDomain, niceTicks } from './chart';
 
 describe('chart scaling', () => {
   it('maps a domain onto a range, inverted for y', () => {
@@ -40,5 +40,34 @@ describe('chart scaling', () => {
     ];
     expect(linePath(points, id, id, 5)).toBe('M0,1 L1,2 M10,3 M12,4');
     expect(linePath([], id, id)).toBe('');
+  });
+});
+
+describe('bar bands', () => {
+  it('cuts the width into equal bands with a gap around each bar', () => {
+    expect(bands(4, 0, 100, 0.2)).toEqual([
+      { x: 2.5, width: 20 },
+      { x: 27.5, width: 20 },
+      { x: 52.5, width: 20 },
+      { x: 77.5, width: 20 },
+    ]);
+    expect(bands(1, 10, 20, 0)).toEqual([{ x: 10, width: 10 }]);
+  });
+
+  it('gives nothing for no bars and keeps narrow bars visible', () => {
+    expect(bands(0, 0, 100)).toEqual([]);
+    expect(bands(1000, 0, 100).every((b) => b.width === 1)).toBe(true);
+  });
+});
+
+describe('tick digits', () => {
+  it('shows as many fraction digits as the step needs', () => {
+    expect(tickDigits(20)).toBe(0);
+    expect(tickDigits(1)).toBe(0);
+    expect(tickDigits(0.5)).toBe(1);
+    expect(tickDigits(0.2)).toBe(1);
+    expect(tickDigits(0.25)).toBe(2);
+    expect(tickDigits(0.05)).toBe(2);
+    expect(tickDigits(0)).toBe(0);
   });
 });

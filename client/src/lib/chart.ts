@@ -81,3 +81,28 @@ export function linePath(points: readonly XY[], x: (v: number) => number, y: (v:
 }
 
 export const round = (v: number): number => Math.round(v * 10) / 10;
+
+export interface Band {
+  /** Left edge. */
+  x: number;
+  width: number;
+}
+
+/**
+ * `count` equal bars across [start, end], each band's `padding` share (0..1) left empty and split around
+ * its bar; bars are at least 1 unit wide.
+ */
+export function bands(count: number, start: number, end: number, padding = 0.2): Band[] {
+  if (count <= 0) return [];
+  const step = (end - start) / count;
+  const gap = Math.min(Math.max(padding, 0), 0.9) * step;
+  const width = Math.max(1, step - gap);
+  return Array.from({ length: count }, (_, i) => ({ x: round(start + i * step + (step - width) / 2), width: round(width) }));
+}
+
+/** Fraction digits that tell ticks `step` apart: 0 for 1, 2, 5, 10...; 1 for 0.5; 2 for 0.25 or 0.05. */
+export function tickDigits(step: number): number {
+  if (!(step > 0) || !Number.isFinite(step)) return 0;
+  for (let digits = 0; digits < 6; digits++) if (Math.abs(Math.round(step * 10 ** digits) - step * 10 ** digits) < 1e-6) return digits;
+  return 6;
+}

@@ -22,6 +22,12 @@ export function CarNav({ vin }: { vin: string }) {
       <NavLink to={`/cars/${vin}/charging`} className={tabClass}>
         {t('nav.charging')}
       </NavLink>
+      <NavLink to={`/cars/${vin}/battery`} className={tabClass}>
+        {t('nav.battery')}
+      </NavLink>
+      <NavLink to={`/cars/${vin}/stats`} className={tabClass}>
+        {t('nav.stats')}
+      </NavLink>
       <NavLink to={`/cars/${vin}/commands`} className={tabClass}>
         {t('nav.commands')}
       </NavLink>
