@@ -7,6 +7,7 @@ Every job carries the caller's trace context in `meta`, so its span continues th
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -53,6 +54,29 @@ class JobOptions:
         }
 
 
+SWEEP_SETTLE_S = 10.0
+
+
+def settled_redis_queue() -> type[Queue]:
+    """SAQ's Redis queue, whose sweep waits `SWEEP_SETTLE_S` after a worker starts. SAQ sweeps at once when a
+    worker starts, and counts a job that a worker has just taken but not yet marked active as stuck: it
+    would run twice. Stuck jobs of dead workers are swept a little later instead."""
+    from saq.queue.redis import RedisQueue
+
+    class SettledRedisQueue(RedisQueue):
+        _first_sweep: float | None = None
+
+        async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
+            now = time.monotonic()
+            if self._first_sweep is None:
+                self._first_sweep = now
+            if now - self._first_sweep < SWEEP_SETTLE_S:
+                return []
+            return await super().sweep(lock, abort)
+
+    return SettledRedisQueue
+
+
 def libpq_url(database_url: str) -> str:
     """The SQLAlchemy URL (`postgresql+asyncpg://…`) as libpq takes it (psycopg, which SAQ uses)."""
     url = make_url(database_url).set(drivername="postgresql")
@@ -71,10 +95,9 @@ class JobQueues:
     @classmethod
     def from_settings(cls, settings: Settings, database_url: str) -> JobQueues:
         if settings.redis_url is not None:
-            from saq.queue.redis import RedisQueue
-
             url = settings.redis_url.get_secret_value()
-            return cls({name: RedisQueue.from_url(url, name=f"teslasync:{name}") for name in QueueName})
+            kind = settled_redis_queue()
+            return cls({name: kind.from_url(url, name=f"teslasync:{name}") for name in QueueName})
         from psycopg_pool import AsyncConnectionPool
         from saq.queue.postgres import PostgresQueue
 
