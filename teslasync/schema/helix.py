@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from decimal import Decimal
@@ -15,6 +14,7 @@ from teslasync.db.models import HelixCallRow, HelixPriceRow, HelixRunRow
 from teslasync.helix.features import FeatureKind
 from teslasync.helix.service import FeatureState, month_forecast, spend_summary
 from teslasync.resolvers import helix as resolvers
+from teslasync.resolvers.derived import decode_cursor, encode_cursor
 from teslasync.schema.context import Info
 from teslasync.schema.costs import _id
 from teslasync.schema.derived import PageInfo, page_info
@@ -222,22 +222,6 @@ class HelixPrice:
         )
 
 
-def _cursor(row: HelixCallRow) -> str:
-    return base64.urlsafe_b64encode(f"{row.at.isoformat()}|{row.id}".encode()).decode()
-
-
-def _before(cursor: str | None) -> tuple[datetime, int] | None:
-    if cursor is None:
-        return None
-    try:
-        stamp, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(stamp), int(row_id)
-    except (ValueError, UnicodeDecodeError):
-        from teslasync.resolvers.derived import BadPage
-
-        raise BadPage("not a cursor this API gave out") from None
-
-
 @strawberry.type
 class HelixQueries:
     @strawberry.field(
@@ -268,8 +252,12 @@ class HelixQueries:
     async def helix_calls(
         self, info: Info, first: int = 50, after: str | None = None, feature: str | None = None
     ) -> HelixCallConnection:
-        rows = await resolvers.calls(info.context, first, _before(after), feature)
-        edges = [HelixCallEdge(cursor=_cursor(row), node=HelixCall.of(row)) for row in rows[:first]]
+        before = decode_cursor(after) if after is not None else None
+        rows = await resolvers.calls(info.context, first, before, feature)
+        edges = [
+            HelixCallEdge(cursor=encode_cursor(row.at, row.id), node=HelixCall.of(row))
+            for row in rows[:first]
+        ]
         return HelixCallConnection(edges=edges, page_info=page_info(len(rows) > first, edges))
 
     @strawberry.field(

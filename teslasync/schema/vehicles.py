@@ -21,6 +21,7 @@ from teslasync.schema.analytics import (
     state_connection,
 )
 from teslasync.schema.context import Info
+from teslasync.schema.costs import _id
 from teslasync.schema.derived import (
     ChargingSession,
     ChargingSessionConnection,
@@ -198,7 +199,7 @@ class VehicleQueries:
 
     @strawberry.field(description="One drive by id, or null when there is none the caller may see.")
     async def drive(self, info: Info, id: strawberry.ID) -> Drive | None:
-        drive_id = int(id) if str(id).isdigit() else None
+        drive_id = _id(id)
         row = await derived_resolvers.one_drive(info.context, drive_id) if drive_id is not None else None
         return Drive.from_row(row) if row is not None else None
 
@@ -206,7 +207,7 @@ class VehicleQueries:
         description="One charging session by id, or null when there is none the caller may see."
     )
     async def charging_session(self, info: Info, id: strawberry.ID) -> ChargingSession | None:
-        session_id = int(id) if str(id).isdigit() else None
+        session_id = _id(id)
         row = (
             await derived_resolvers.one_charging_session(info.context, session_id)
             if session_id is not None
