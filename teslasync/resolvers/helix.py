@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 
 from teslasync.auth import audit
 from teslasync.auth.principal import Scope
@@ -163,14 +163,12 @@ async def run(context: Context, schema: Executes, name: str, given: object, stre
         )
     except HelixError as exc:
         row = await _record_run(context, feature, given, "failed")
-        await _finish_run(
-            context, row.id, error_code=exc.code, finished_at=datetime.now(row.created_at.tzinfo)
-        )
+        await _finish_run(context, row.id, error_code=exc.code, finished_at=func.now())
         return RunOutcome(row, error=(exc.code, exc.message))
     proposal = proposal_of(outcome.data) if feature.name == "command_assistant" else None
     row = await _record_run(context, feature, given, "done")
     finished = await _finish_run(
-        context, row.id, output=outcome.text, result=_result_json(outcome), finished_at=row.created_at
+        context, row.id, output=outcome.text, result=_result_json(outcome), finished_at=func.now()
     )
     return RunOutcome(finished or row, outcome, proposal)
 
@@ -220,7 +218,7 @@ async def _stream_run(
             output=text,
             status="done",
             result=_result_json(outcome),
-            finished_at=datetime.now().astimezone(),
+            finished_at=func.now(),
         )
     except HelixError as exc:
         await _finish_run(
@@ -229,7 +227,7 @@ async def _stream_run(
             output=text,
             status="failed",
             error_code=exc.code,
-            finished_at=datetime.now().astimezone(),
+            finished_at=func.now(),
         )
     except Exception:
         log.exception("streaming Helix run %s failed", run_id)
@@ -239,7 +237,7 @@ async def _stream_run(
             output=text,
             status="failed",
             error_code="INTERNAL",
-            finished_at=datetime.now().astimezone(),
+            finished_at=func.now(),
         )
 
 
