@@ -62,7 +62,7 @@ from teslasync.schema import Limits, build_schema
 from teslasync.schema.multicast import Multicast
 from teslasync.schema.persisted import PersistedQueries, PersistedQueryError
 from teslasync.telemetry.runtime import TelemetryRuntime
-from teslasync.webclient import WebClient, client_dir
+from teslasync.webclient import ClientSettings, WebClient, client_dir
 
 ACK = cast(UnsetType, UNSET)  # connection_ack without a payload
 KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics", "/auth/tesla/callback", "/exports/download"}
@@ -286,6 +286,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.fleet = Fleet.build(db, settings, self.security.keys)
         self.jobs = Jobs.build(settings, db, self.security.keys, self.fleet)
         self.helix = Helix(settings, db, self.security.limiter)
+        self.client = ClientSettings.from_settings(settings)
         self.telemetry = telemetry
         self.persisted = persisted
         self.multicast = Multicast()
@@ -361,6 +362,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             fleet=self.fleet,
             jobs=self.jobs,
             helix=self.helix,
+            client=self.client,
         )
 
 

@@ -175,6 +175,10 @@ class Settings(BaseSettings):
     notification_log_days: int = Field(default=90, ge=1, le=3650)
     signal_retention_days: int = Field(default=0, ge=0, le=36500)
     client_dir: Path | None = None
+    # the web app's map background: an XYZ tile URL template; unset: maps draw on a plain background
+    map_tile_url: str | None = None
+    map_tile_attribution: str | None = None
+    map_max_zoom: int = Field(default=19, ge=1, le=22)
     helix_enabled: bool = False
     helix_provider: HelixProviderKind = HelixProviderKind.OLLAMA
     helix_model: str = "llama3.1:8b"
@@ -284,6 +288,17 @@ class Settings(BaseSettings):
     @field_validator("tesla_authorize_url", "tesla_token_url", "tesla_fleet_api_url")
     @classmethod
     def _tesla_url(cls, value: str | None) -> str | None:
+        return _check_url(value, ("https", "http"))
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _tile_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        missing = [part for part in ("{z}", "{x}", "{y}") if part not in value]
+        if missing:
+            example = "https://tiles.example/{z}/{x}/{y}.png"
+            raise ValueError(f"the template lacks {', '.join(missing)}, e.g. {example}")
         return _check_url(value, ("https", "http"))
 
     @field_validator("allowed_vins", mode="before")

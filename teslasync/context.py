@@ -17,6 +17,7 @@ from teslasync.helix.service import Helix
 from teslasync.jobs.services import Jobs
 from teslasync.loaders import Loaders
 from teslasync.telemetry.runtime import TelemetryRuntime
+from teslasync.webclient import ClientSettings
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Context:
     fleet: Fleet | None = None
     jobs: Jobs | None = None
     helix: Helix | None = None
+    client: ClientSettings = field(default_factory=ClientSettings)
     connection_params: dict[str, object] | None = None  # a WebSocket's connection_init payload
     loaders: Loaders = field(init=False)
     # "now" for this operation: every vehicle's open-ended window ends at the same instant, so the loaders

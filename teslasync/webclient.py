@@ -5,11 +5,14 @@ how to get one."""
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
+
+from teslasync.config import Settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 IMMUTABLE = "public, max-age=31536000, immutable"  # Vite's assets carry a content hash in their names
@@ -19,6 +22,25 @@ NO_BUILD = """<!doctype html><meta charset=utf-8><title>TeslaSync</title>
 <p>The web app is not built here. With Node.js 20 or newer: <code>make client</code> (or <code>make run</code>,
 which builds it when Node is available), then reload. The GraphQL API is at <a href="/graphql">/graphql</a>;
 the Docker image has the app built in.</p>"""
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """What the web client (and any other) is told about this server: where map tiles come from."""
+
+    map_tile_url: str | None = None
+    map_tile_attribution: str | None = None
+    map_max_zoom: int = 19
+    demo: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ClientSettings:
+        return cls(
+            map_tile_url=settings.map_tile_url,
+            map_tile_attribution=settings.map_tile_attribution or None,
+            map_max_zoom=settings.map_max_zoom,
+            demo=settings.demo,
+        )
 
 
 def client_dir(configured: Path | None = None, package: Path = PACKAGE_DIR) -> Path | None:

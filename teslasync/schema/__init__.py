@@ -17,6 +17,7 @@ from strawberry.extensions import (
 from teslasync.observability.tracing import tracing_enabled
 from teslasync.schema.analytics import AnalyticsSubscriptions
 from teslasync.schema.automations import AutomationMutations, AutomationQueries
+from teslasync.schema.client import ClientQueries
 from teslasync.schema.commands import CommandMutations, CommandQueries, CommandSubscriptions
 from teslasync.schema.costs import CostMutations, CostQueries
 from teslasync.schema.execution import PerEventCacheExecutionContext
@@ -46,6 +47,7 @@ class Query(
     NotificationQueries,
     AutomationQueries,
     HelixQueries,
+    ClientQueries,
 ):
     pass
 
