@@ -12,6 +12,7 @@ from contextlib import aclosing, asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
+import orjson
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -351,6 +352,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         body = {"data": None, "errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
         response = JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
         await response(scope, receive, send)
+
+    def encode_json(self, data: object) -> str:
+        # orjson: a drives page with its tracks (230 KiB) in a tenth of json.dumps' time; text, not bytes,
+        # because the WebSocket handlers send bytes as binary frames, which graphql-ws clients refuse
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -42,6 +43,7 @@ def make_engine(url: str, pool_size: int = 10, connect_timeout_s: float = 10.0) 
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
+        json_deserializer=orjson.loads,  # tracks and documents: ~3x faster than json.loads, the same values
         connect_args={"timeout": connect_timeout_s, "server_settings": {"application_name": "teslasync"}},
     )
 

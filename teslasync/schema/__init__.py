@@ -20,7 +20,7 @@ from teslasync.schema.automations import AutomationMutations, AutomationQueries
 from teslasync.schema.client import ClientQueries
 from teslasync.schema.commands import CommandMutations, CommandQueries, CommandSubscriptions
 from teslasync.schema.costs import CostMutations, CostQueries
-from teslasync.schema.execution import PerEventCacheExecutionContext
+from teslasync.schema.execution import ExecutionContext
 from teslasync.schema.exports import ExportMutations, ExportQueries, ExportSubscriptions
 from teslasync.schema.extensions import ErrorCodes, NoNulText, ResolverSpans, Tracing, UnitOfWork
 from teslasync.schema.fleet_telemetry import FleetTelemetryMutations, FleetTelemetryQueries
@@ -113,7 +113,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        execution_context_class=PerEventCacheExecutionContext,
+        execution_context_class=ExecutionContext,
     )
 
 

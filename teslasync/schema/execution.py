@@ -1,20 +1,205 @@
-"""A fix for long-lived subscriptions in graphql-core 3.3.
+"""The executor of the schema: graphql-core's, with two changes.
 
-graphql-core's per-event executor is a shallow copy of the subscription's executor, so each event's
-memoised subfields land in a cache shared with the subscription and kept for its whole life: one entry per
-delivered update (measured: +230,000 objects in 6 s at 1,000 updates/s). Each event now gets a cache of
-its own, dropped with the event.
+Per-event caches: graphql-core's per-event executor is a shallow copy of the subscription's executor, so each
+event's memoised subfields land in a cache shared with the subscription and kept for its whole life: one
+entry per delivered update (measured: +230,000 objects in 6 s at 1,000 updates/s). Each event now gets a
+cache of its own, dropped with the event.
+
+Plain leaves: graphql-core runs every field through the same machinery (a path, a resolve info, the
+resolver, completion by type), which for a drives page with its tracks is 10,000 leaf fields and most of
+the response's time. A leaf (scalar or enum) field with no arguments whose resolver is Strawberry's default
+attribute read is taken from the object and coerced by its type directly, as graphql-core's completion would;
+a list of objects whose selected fields are all such leaves (a track's points) is built row by row without
+a path per item. Anything else, and any value that is a null where none may be or does not coerce, goes the
+full way, so errors and their paths are graphql-core's own. Resolver middleware (a schema extension's
+`resolve` hook) turns it off.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
+from graphql import (
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    is_leaf_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+# how to read one leaf: the attribute reader, the attribute's name, the type's output coercion, may be null
+Leaf = tuple[Callable[[Any, str], Any], str, Callable[[Any], Any], bool]
+PlanEntry = tuple[str, FieldDetailsList, Leaf | None]
 
-class PerEventCacheExecutionContext(StrawberryGraphQLCoreExecutionContext):
+
+class Plan:
+    """A selection on one object type: each response key, its fields and how to read it if it is plain."""
+
+    __slots__ = ("entries", "leaves")
+
+    def __init__(self, entries: list[PlanEntry]) -> None:
+        self.entries = entries
+        # every key a plain leaf: the whole object can be read without graphql-core
+        self.leaves = [(name, leaf) for name, _, leaf in entries if leaf is not None]
+        if len(self.leaves) != len(entries):
+            self.leaves = []
+
+
+def plain_leaf(parent_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Leaf | None:
+    """How to read the field directly, or None when it needs graphql-core's full path."""
+    node = field_details_list[0].node
+    field_def = parent_type.fields.get(node.name.value)
+    if field_def is None or node.arguments or field_def.args:
+        return None
+    if not getattr(field_def.resolve, "_is_default", False):
+        return None
+    nullable = not is_non_null_type(field_def.type)
+    field_type = field_def.type if nullable else field_def.type.of_type
+    definition = field_def.extensions.get("strawberry-definition")
+    if not is_leaf_type(field_type) or definition is None:
+        return None
+    return definition.default_resolver, definition.python_name, field_type.coerce_output_value, nullable
+
+
+def read_leaf(leaf: Leaf, source: Any) -> Any:
+    """The leaf's output value, or Undefined when graphql-core must complete it (to report the error)."""
+    read, attribute, coerce, nullable = leaf
+    value = read(source, attribute)
+    if value is None:
+        return None if nullable else Undefined
+    try:
+        coerced = coerce(value)
+    except Exception:
+        return Undefined
+    return Undefined if coerced is None else coerced
+
+
+class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        manager = self.middleware_manager
+        self._plain_leaves = manager is None or not manager._middleware_resolvers
+        # keyed by the grouped field set's identity; the set is kept alive with its plan (as graphql-core's
+        # own subfield memo does), so an id is never reused while its entry exists
+        self._plans: dict[int, tuple[GroupedFieldSet, Plan]] = {}
+
     def build_per_event_executor(self, payload: Any) -> Any:
-        executor = super().build_per_event_executor(payload)
+        executor = cast(ExecutionContext, super().build_per_event_executor(payload))
         executor._relevant_sub_fields = {}
+        executor._plans = {}
         return executor
+
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Plan:
+        cached = self._plans.get(id(grouped_field_set))
+        if cached is not None:
+            return cached[1]
+        plan = Plan(
+            [
+                (name, details, plain_leaf(parent_type, details) if self._plain_leaves else None)
+                for name, details in grouped_field_set.items()
+            ]
+        )
+        self._plans[id(grouped_field_set)] = (grouped_field_set, plan)
+        return plan
+
+    def complete_iterable_value(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        items: Iterable[Any],
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        if isinstance(items, list | tuple):
+            rows = self._plain_rows(item_type, field_details_list, info, path, items)
+            if rows is not None:
+                return rows
+        return super().complete_iterable_value(
+            item_type, field_details_list, info, path, items, position_context
+        )
+
+    def _plain_rows(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        items: list[Any] | tuple[Any, ...],
+    ) -> list[dict[str, Any]] | None:
+        """The list's objects read directly when every selected field is a plain leaf; None otherwise, or
+        when an item or a value needs graphql-core's completion (a null, a type check that fails)."""
+        object_type = item_type.of_type if is_non_null_type(item_type) else item_type
+        if not self._plain_leaves or not is_object_type(object_type):
+            return None
+        grouped_field_set, defer_usages, _ = self.collect_subfields(object_type, field_details_list)
+        if defer_usages or self.get_stream_usage(field_details_list, path) is not None:
+            return None
+        leaves = self._plan(object_type, grouped_field_set).leaves
+        if not leaves:
+            return None
+        is_type_of = object_type.is_type_of
+        rows = []
+        for item in items:
+            if item is None or (is_type_of is not None and is_type_of(item, info) is not True):
+                return None
+            row = {}
+            for name, leaf in leaves:
+                value = read_leaf(leaf, item)
+                if value is Undefined:
+                    return None
+                row[name] = value
+            rows.append(row)
+        return rows
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        results: dict[str, Any] = {}
+        awaitable_fields: list[str] = []
+        is_awaitable = self.is_awaitable
+        try:
+            for response_name, field_details_list, leaf in self._plan(parent_type, grouped_field_set).entries:
+                if leaf is not None:
+                    value = read_leaf(leaf, source_value)
+                    if value is not Undefined:
+                        results[response_name] = value
+                        continue
+                result = self.execute_field(
+                    parent_type,
+                    source_value,
+                    field_details_list,
+                    Path(path, response_name, parent_type.name),
+                    position_context,
+                )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+        return self._gather(results, awaitable_fields)
+
+    @staticmethod
+    async def _gather(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
+        if len(awaitable_fields) == 1:
+            field = awaitable_fields[0]
+            results[field] = await results[field]
+        else:
+            awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+            results.update(zip(awaitable_fields, awaited, strict=True))
+        return results

@@ -1,0 +1,170 @@
+"""The executor's plain-leaf path gives exactly what graphql-core's full path gives: the same data, and the
+same errors at the same paths when a value is null where none may be, does not coerce, or an item of a list
+is null. Each case runs twice: on the executor, and with a resolver middleware, which turns the path off."""
+
+from __future__ import annotations
+
+import enum
+import math
+from typing import Any
+
+import strawberry
+from strawberry.extensions import SchemaExtension
+
+from teslasync.schema.execution import ExecutionContext
+
+
+@strawberry.enum
+class Gear(enum.Enum):
+    PARK = "P"
+    DRIVE = "D"
+
+
+@strawberry.type
+class Point:
+    latitude: float
+    longitude: float
+    label: str | None = None
+    gear: Gear = Gear.PARK
+
+
+@strawberry.type
+class Car:
+    name: str
+    track: list[Point]
+    maybe_points: list[Point | None]
+
+    @strawberry.field
+    def loud_name(self, shout: bool = True) -> str:
+        return self.name.upper() if shout else self.name
+
+    @strawberry.field
+    async def distance(self) -> float:
+        return 12.5
+
+
+CARS: list[Any] = []
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def cars(self) -> list[Car]:
+        return CARS
+
+
+class PassThrough(SchemaExtension):
+    """A resolve hook: graphql-core wraps every resolver, and the executor leaves every field to it."""
+
+    def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+        return _next(root, info, *args, **kwargs)
+
+
+FAST = strawberry.Schema(Query, execution_context_class=ExecutionContext)
+FULL = strawberry.Schema(Query, execution_context_class=ExecutionContext, extensions=[PassThrough])
+
+QUERY = """{ cars {
+  name loudName distance
+  track { latitude longitude label gear }
+  maybePoints { latitude }
+} }"""
+
+
+def car(name: str, track: list[Point], maybe: list[Point | None] | None = None) -> Car:
+    return Car(name=name, track=track, maybe_points=maybe if maybe is not None else [])
+
+
+async def both(query: str) -> tuple[Any, Any]:
+    fast, full = await FAST.execute(query), await FULL.execute(query)
+    return fast, full
+
+
+def errors(result: Any) -> list[tuple[str, list[Any]]]:
+    return [(error.message, error.path) for error in result.errors or []]
+
+
+async def test_the_same_data_both_ways() -> None:
+    CARS[:] = [
+        car("a", [Point(latitude=52.5, longitude=13.4, label="home"), Point(latitude=1, longitude=2)]),
+        car("b", [], [Point(latitude=3.0, longitude=4.0), None]),
+    ]
+    fast, full = await both(QUERY)
+    assert fast.errors is None
+    assert fast.data == full.data
+    assert fast.data["cars"][0]["track"] == [
+        {"latitude": 52.5, "longitude": 13.4, "label": "home", "gear": "PARK"},
+        {"latitude": 1.0, "longitude": 2.0, "label": None, "gear": "PARK"},
+    ]
+    # an int read as a Float is coerced to a float, as graphql-core does
+    assert isinstance(fast.data["cars"][0]["track"][1]["latitude"], float)
+    assert fast.data["cars"][1]["maybePoints"] == [{"latitude": 3.0}, None]
+    assert fast.data["cars"][0]["loudName"] == "A"
+    assert fast.data["cars"][0]["distance"] == 12.5
+
+
+async def test_a_null_where_none_may_be_is_graphql_cores_error_at_its_path() -> None:
+    CARS[:] = [car("a", [Point(latitude=1, longitude=2), Point(latitude=None, longitude=2)])]  # type: ignore[arg-type]
+    fast, full = await both("{ cars { name track { latitude longitude } } }")
+    assert errors(fast) == errors(full)
+    assert errors(fast) == [
+        ("Cannot return null for non-nullable field Point.latitude.", ["cars", 0, "track", 1, "latitude"])
+    ]
+    assert fast.data == full.data is None
+
+
+async def test_a_value_that_does_not_coerce_is_graphql_cores_error_at_its_path() -> None:
+    CARS[:] = [car("a", [Point(latitude=math.nan, longitude=2)]), car("b", [])]
+    fast, full = await both("{ cars { name track { latitude } } }")
+    assert errors(fast) == errors(full)
+    assert errors(fast) == [
+        ("Float cannot represent non numeric value: nan", ["cars", 0, "track", 0, "latitude"])
+    ]
+
+
+async def test_a_null_item_of_a_list_of_non_null_objects_is_an_error_at_its_index() -> None:
+    CARS[:] = [car("a", [Point(latitude=1, longitude=2), None])]  # type: ignore[list-item]
+    fast, full = await both("{ cars { track { latitude } } }")
+    assert errors(fast) == errors(full)
+    assert errors(fast)[0][1] == ["cars", 0, "track", 1]
+
+
+async def test_a_name_that_does_not_coerce_at_the_object_level() -> None:
+    CARS[:] = [car(object(), [])]  # type: ignore[arg-type]
+    fast, full = await both("{ cars { name } }")
+    assert errors(fast) == errors(full)
+    assert errors(fast)[0][0].startswith("String cannot represent value")
+    assert errors(fast)[0][1] == ["cars", 0, "name"]
+
+
+async def test_aliases_typename_and_fragments_on_the_plain_path() -> None:
+    CARS[:] = [car("a", [Point(latitude=1.5, longitude=2.5, gear=Gear.DRIVE)])]
+    query = """{ cars { track { lat: latitude __typename ...where gear } } }
+    fragment where on Point { longitude lat: latitude }"""
+    fast, full = await both(query)
+    assert fast.errors is None
+    assert (
+        fast.data
+        == full.data
+        == {"cars": [{"track": [{"lat": 1.5, "__typename": "Point", "longitude": 2.5, "gear": "DRIVE"}]}]}
+    )
+
+
+async def test_plain_leaves_skip_graphql_cores_field_machinery(monkeypatch: Any) -> None:
+    calls: list[str] = []
+    original = ExecutionContext.execute_field
+
+    def counting(self: ExecutionContext, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(f"{parent_type.name}.{args[1][0].node.name.value}")
+        return original(self, parent_type, *args, **kwargs)
+
+    monkeypatch.setattr(ExecutionContext, "execute_field", counting)
+    CARS[:] = [car("a", [Point(latitude=1, longitude=2)] * 3)]
+    query = "{ cars { name loudName track { latitude longitude } } }"
+    fast = await FAST.execute(query)
+    assert fast.errors is None
+    # the resolver with an argument and the lists go the full way; `name` and the points do not
+    assert calls == ["Query.cars", "Car.loudName", "Car.track"]
+    calls.clear()
+    full = await FULL.execute(query)
+    assert full.data == fast.data
+    assert len(calls) == 3 + 1 + 3 * 2
