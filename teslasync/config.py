@@ -73,6 +73,15 @@ def _check_url(value: str | None, schemes: tuple[str, ...]) -> str | None:
     return value
 
 
+def check_tile_template(value: str) -> str:
+    """An XYZ tile URL template: http(s), with {z}, {x} and {y}; ValueError says what is wrong."""
+    missing = [part for part in ("{z}", "{x}", "{y}") if part not in value]
+    if missing:
+        example = "https://tiles.example/{z}/{x}/{y}.png"
+        raise ValueError(f"the template lacks {', '.join(missing)}, e.g. {example}")
+    return _check_url(value, ("https", "http")) or value
+
+
 def _split_csv(value: object) -> object:
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
@@ -293,13 +302,7 @@ class Settings(BaseSettings):
     @field_validator("map_tile_url")
     @classmethod
     def _tile_url(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        missing = [part for part in ("{z}", "{x}", "{y}") if part not in value]
-        if missing:
-            example = "https://tiles.example/{z}/{x}/{y}.png"
-            raise ValueError(f"the template lacks {', '.join(missing)}, e.g. {example}")
-        return _check_url(value, ("https", "http"))
+        return check_tile_template(value) if value else None
 
     @field_validator("allowed_vins", mode="before")
     @classmethod

@@ -84,6 +84,8 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(Text)  # an encrypted envelope
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # display preferences (auth/preferences.py); {}: the client's own defaults
+    preferences: Mapped[dict[str, object]] = mapped_column(JSONB, server_default="{}")
 
 
 class RecoveryCode(Base):

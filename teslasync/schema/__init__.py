@@ -27,6 +27,7 @@ from teslasync.schema.fleet_telemetry import FleetTelemetryMutations, FleetTelem
 from teslasync.schema.helix import HelixMutations, HelixQueries, HelixSubscriptions
 from teslasync.schema.notifications import NotificationMutations, NotificationQueries
 from teslasync.schema.persisted import PersistedQueries, PersistedQueryCheck
+from teslasync.schema.preferences import PreferencesMutations
 from teslasync.schema.query_cost import CostLimit
 from teslasync.schema.rate_limit import RateLimit
 from teslasync.schema.signals import SignalSubscriptions
@@ -63,6 +64,7 @@ class Mutation(
     NotificationMutations,
     AutomationMutations,
     HelixMutations,
+    PreferencesMutations,
 ):
     pass
 

@@ -144,6 +144,10 @@ def _mask(error: GraphQLError) -> GraphQLError:
         return _with(error, original.message, {"code": original.code, **original.extensions})
     if original is None:  # parse and validation errors: precise, and safe to show
         return _with(error, error.message, {"code": "GRAPHQL_VALIDATION_FAILED", **(error.extensions or {})})
+    if isinstance(original, GraphQLError) and error.path is None:
+        # a variable's value that does not coerce (an unknown enum value, a malformed date): graphql-core
+        # names the variable and the path inside it; the client sent it, so it is theirs to see
+        return _with(error, error.message, {"code": "BAD_VARIABLE"})
     request_id = current_request_id()
     log.error("internal error %s at %s", request_id, error.path, exc_info=original)
     return _with(error, "internal error", {"code": "INTERNAL", "requestId": request_id})

@@ -17,9 +17,11 @@ from teslasync.resolvers import tokens as token_resolvers
 from teslasync.resolvers import totp as totp_resolvers
 from teslasync.resolvers import users as resolvers
 from teslasync.resolvers.derived import encode_cursor
+from teslasync.resolvers.preferences import Preferences
 from teslasync.schema.context import Info
 from teslasync.schema.costs import InvalidInput, MutationProblem, NotFoundProblem, _id
 from teslasync.schema.derived import PageInfo, page_info
+from teslasync.schema.preferences import PreferencesType
 
 
 @strawberry.enum(description="What a user may do with a vehicle shared with them.")
@@ -82,6 +84,9 @@ class Me:
     scopes: list[TokenScope] = strawberry.field(description="What this credential may do.")
     vehicles: list[VehicleGrant] = strawberry.field(
         description="Vehicles shared with the user (administrators see every vehicle besides)."
+    )
+    preferences: PreferencesType | None = strawberry.field(
+        description="The user's display preferences; null for demo mode's anonymous caller."
     )
 
 
@@ -227,6 +232,9 @@ class UserQueries:
                 VehicleGrant(vin=vin, role=VehicleRole(role.value))
                 for vin, role in await resolvers.granted(context)
             ],
+            preferences=PreferencesType.of(Preferences.from_doc(user.preferences))
+            if user is not None
+            else None,
         )
 
     @strawberry.field(description="Who a vehicle is shared with (its owner, or an administrator).")

@@ -11,6 +11,7 @@ from httpx import AsyncClient
 
 from teslasync.app import create_app
 from teslasync.db.engine import Database
+from tests.auth.helpers import gql
 from tests.conftest import client_for, make_settings
 from tests.live_server import serve
 
@@ -123,3 +124,13 @@ async def test_nul_characters_in_text_are_refused_precisely(tmp_path: Path, db: 
         [error] = response.json()["errors"]
         assert error["extensions"]["code"] == "BAD_ARGUMENT"
         assert "NUL" in error["message"]
+
+
+async def test_a_malformed_date_variable_is_the_callers_error_not_an_internal_one(
+    client: AsyncClient,
+) -> None:
+    query = 'query($since: DateTime) { vehicleAlerts(vin: "5YJ3E7EB2NF000001", since: $since) { name } }'
+    body = await gql(client, query, {"since": "yesterday-ish"})
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_VARIABLE"
+    assert error["message"].startswith("Variable '$since' has invalid value")
