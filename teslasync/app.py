@@ -580,18 +580,23 @@ def create_app(
             graphql.helix.enabled
         ):  # help answers from the docs: keep their index current (cheap when unchanged)
             graphql.helix.spawn(_index_docs(graphql.helix))
+        # the live listeners' own clocks: detectors' debounces, and automation rules reloaded after an edit
+        # and schedules fired, even while no telemetry arrives
         ticking = (
-            asyncio.create_task(detection.run(), name="notification-detectors")
+            [
+                asyncio.create_task(detection.run(), name="notification-detectors"),
+                asyncio.create_task(automations.run(), name="automation-ticks"),
+            ]
             if listeners is not None
-            else None
+            else []
         )
         try:
             yield
         finally:
-            if ticking is not None:
-                ticking.cancel()
+            for task in ticking:
+                task.cancel()
                 with suppress(asyncio.CancelledError):
-                    await ticking
+                    await task
             await graphql.helix.aclose()
             await graphql.jobs.stop()
             await graphql.fleet.stop()

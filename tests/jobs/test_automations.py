@@ -22,6 +22,7 @@ from teslasync.auth.tokens import create_token
 from teslasync.db.engine import Database
 from teslasync.db.models import AutomationRunRow, VehicleCommandRow
 from teslasync.db.repositories.vehicles import ensure_vehicle
+from teslasync.jobs import automations as automation_jobs
 from teslasync.jobs.derivation import DerivationListener, attach_derivation
 from teslasync.telemetry.model import Form, Observation
 from teslasync.telemetry.pipeline import Batch
@@ -228,3 +229,26 @@ async def test_a_dry_run_replays_stored_data_and_does_nothing(live: Live) -> Non
     assert await _runs(live.db) == []
     async with live.db.transaction() as session:
         assert (await session.scalars(select(VehicleCommandRow))).all() == []
+
+
+@pytest.fixture
+def fast_ticks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(automation_jobs, "TICK_EVERY_S", 0.2)
+
+
+async def test_a_rule_saved_after_telemetry_began_is_picked_up_by_the_running_service(
+    fast_ticks: None, live: Live
+) -> None:
+    # the live engine has loaded its (empty) rules with the first batch; only its own tick reloads them
+    start = datetime.now(UTC) - timedelta(minutes=10)
+    await live.soc(70, start)
+    saved = await live.gql(SAVE, rule=low_battery(live.channel_id))
+    assert saved["createAutomationRule"]["errors"] == []
+    await asyncio.sleep(1.0)  # a few ticks
+    for offset, value in enumerate([60, 45], start=1):
+        await live.soc(value, start + timedelta(seconds=10 * offset))
+
+    async def fired() -> bool:
+        return len(await _runs(live.db)) == 1
+
+    await _eventually(fired, timeout_s=10)
