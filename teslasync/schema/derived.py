@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol
@@ -70,11 +71,16 @@ class Drive:
 
     @strawberry.field(
         description="Energy used, kWh: from the car's energy counter, else rated range lost times the car's "
-        "efficiency factor; null when neither is known."
+        "efficiency factor; null when neither is known.",
+        graphql_type=float | None,
     )
-    async def energy_used_kwh(self, info: Info) -> float | None:
+    def energy_used_kwh(self, info: Info) -> float | Awaitable[float | None]:
+        # a plain value when the car counted it: a page of drives then awaits nothing per drive
         if self.row.energy_used_kwh is not None:
             return self.row.energy_used_kwh
+        return self._estimated_energy(info)
+
+    async def _estimated_energy(self, info: Info) -> float | None:
         factor = await analytics_resolvers.efficiency(info.context, self.row.vehicle_id)
         return drive_energy(
             None,
@@ -87,7 +93,8 @@ class Drive:
         description="Consumption, Wh/km (metric) or Wh/mi (imperial); null when energy is unknown."
     )
     async def consumption(self, info: Info, units: UnitSystem = UnitSystem.METRIC) -> float | None:
-        energy = await self.energy_used_kwh(info)
+        counted = self.energy_used_kwh(info)
+        energy = await counted if inspect.isawaitable(counted) else counted
         if energy is None or self.distance_km <= 0:
             return None
         return value_in(energy * 1000 / self.distance_km, "Wh/km", units)
