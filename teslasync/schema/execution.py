@@ -9,8 +9,8 @@ Plain leaves: graphql-core runs every field through the same machinery (a path, 
 resolver, completion by type), which for a drives page with its tracks is 10,000 leaf fields and most of
 the response's time. A leaf (scalar or enum) field with no arguments whose resolver is Strawberry's default
 attribute read is taken from the object and coerced by its type directly, as graphql-core's completion would;
-a list of objects whose selected fields are all such leaves (a track's points) is built row by row without
-a path per item. Anything else, and any value that is a null where none may be or does not coerce, goes the
+a list of objects whose selected fields are all such leaves (a track's points) is built row by row, and a
+list of scalars (a series' column) value by value, without a path per item. Anything else, and any value that is a null where none may be or does not coerce, goes the
 full way, so errors and their paths are graphql-core's own. Resolver middleware (a schema extension's
 `resolve` hook) turns it off.
 """
@@ -21,9 +21,11 @@ from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from graphql import (
+    GraphQLLeafType,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    get_nullable_type,
     is_leaf_type,
     is_non_null_type,
     is_object_type,
@@ -116,13 +118,41 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         items: Iterable[Any],
         position_context: Any,
     ) -> AwaitableOrValue[list[Any]]:
-        if isinstance(items, list | tuple):
-            rows = self._plain_rows(item_type, field_details_list, info, path, items)
+        if isinstance(items, list | tuple) and self._plain_leaves:
+            named = get_nullable_type(item_type)
+            rows = (
+                self._plain_values(named, not is_non_null_type(item_type), items)
+                if is_leaf_type(named)
+                else self._plain_rows(item_type, field_details_list, info, path, items)
+            )
             if rows is not None:
                 return rows
         return super().complete_iterable_value(
             item_type, field_details_list, info, path, items, position_context
         )
+
+    @staticmethod
+    def _plain_values(
+        leaf_type: GraphQLLeafType, nullable: bool, items: list[Any] | tuple[Any, ...]
+    ) -> list[Any] | None:
+        """A list of scalars or enums (a series' column) coerced item by item; None when an item needs
+        graphql-core's completion (a null where none may be, a value that does not coerce)."""
+        coerce = leaf_type.coerce_output_value
+        values: list[Any] = []
+        for item in items:
+            if item is None:
+                if not nullable:
+                    return None
+                values.append(None)
+                continue
+            try:
+                coerced = coerce(item)
+            except Exception:
+                return None
+            if coerced is None or coerced is Undefined:
+                return None
+            values.append(coerced)
+        return values
 
     def _plain_rows(
         self,
@@ -135,7 +165,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """The list's objects read directly when every selected field is a plain leaf; None otherwise, or
         when an item or a value needs graphql-core's completion (a null, a type check that fails)."""
         object_type = item_type.of_type if is_non_null_type(item_type) else item_type
-        if not self._plain_leaves or not is_object_type(object_type):
+        if not is_object_type(object_type):
             return None
         grouped_field_set, defer_usages, _ = self.collect_subfields(object_type, field_details_list)
         if defer_usages or self.get_stream_usage(field_details_list, path) is not None:

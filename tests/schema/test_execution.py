@@ -33,6 +33,8 @@ class Car:
     name: str
     track: list[Point]
     maybe_points: list[Point | None]
+    readings: list[float | None] = strawberry.field(default_factory=list)
+    gears: list[Gear] = strawberry.field(default_factory=list)
 
     @strawberry.field
     def loud_name(self, shout: bool = True) -> str:
@@ -168,3 +170,21 @@ async def test_plain_leaves_skip_graphql_cores_field_machinery(monkeypatch: Any)
     full = await FULL.execute(query)
     assert full.data == fast.data
     assert len(calls) == 3 + 1 + 3 * 2
+
+
+async def test_lists_of_scalars_and_enums_both_ways() -> None:
+    CARS[:] = [
+        Car(name="a", track=[], maybe_points=[], readings=[1, 2.5, None], gears=[Gear.DRIVE, Gear.PARK])
+    ]
+    fast, full = await both("{ cars { readings gears } }")
+    assert fast.errors is None
+    assert fast.data == full.data == {"cars": [{"readings": [1.0, 2.5, None], "gears": ["DRIVE", "PARK"]}]}
+
+
+async def test_a_bad_item_of_a_list_of_scalars_is_graphql_cores_error_at_its_index() -> None:
+    CARS[:] = [
+        Car(name="a", track=[], maybe_points=[], readings=[1.0, math.inf], gears=[Gear.DRIVE, None])  # type: ignore[list-item]
+    ]
+    fast, full = await both("{ cars { readings gears } }")
+    assert errors(fast) == errors(full)
+    assert sorted(path for _, path in errors(fast)) == [["cars", 0, "gears", 1], ["cars", 0, "readings", 1]]
