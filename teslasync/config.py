@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from enum import StrEnum
 from functools import cached_property
@@ -73,12 +74,28 @@ def _check_url(value: str | None, schemes: tuple[str, ...]) -> str | None:
     return value
 
 
+TILE_PLACEHOLDERS = frozenset({"z", "x", "y", "-y", "s", "r"})  # {-y}: rows counted from the south (TMS)
+
+
 def check_tile_template(value: str) -> str:
-    """An XYZ tile URL template: http(s), with {z}, {x} and {y}; ValueError says what is wrong."""
-    missing = [part for part in ("{z}", "{x}", "{y}") if part not in value]
+    """An XYZ tile URL template, as the web app reads it: an http(s) URL, or a path on this server starting
+    with `/`, with {z}, {x} and {y} (or {-y}) and no other placeholder; ValueError says what is wrong."""
+    if any(c.isspace() for c in value):
+        raise ValueError("the template may not contain spaces")
+    names = re.findall(r"\{([^{}]*)\}", value)
+    unknown = sorted({name for name in names if name not in TILE_PLACEHOLDERS})
+    if unknown or re.search(r"[{}]", re.sub(r"\{[^{}]*\}", "", value)):
+        shown = ", ".join("{" + name + "}" for name in unknown) or "unbalanced braces"
+        raise ValueError(f"unknown placeholder ({shown}): use {{z}}, {{x}}, {{y}} or {{-y}}, {{s}}, {{r}}")
+    missing = [name for name in ("z", "x") if name not in names] + (
+        [] if "y" in names or "-y" in names else ["y"]
+    )
     if missing:
         example = "https://tiles.example/{z}/{x}/{y}.png"
-        raise ValueError(f"the template lacks {', '.join(missing)}, e.g. {example}")
+        parts = ", ".join("{" + name + "}" for name in missing)
+        raise ValueError(f"the template lacks {parts}, e.g. {example}")
+    if value.startswith("/") and not value.startswith("//"):
+        return value  # tiles served beside the app
     return _check_url(value, ("https", "http")) or value
 
 

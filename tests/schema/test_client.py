@@ -49,9 +49,23 @@ async def test_no_tiles_by_default(tmp_path: Path, db: Database) -> None:
     [
         ("https://tiles.example/{z}/{x}.png", "lacks {y}"),
         ("ftp://tiles.example/{z}/{x}/{y}.png", "scheme must be one of https, http"),
+        ("https://tiles.example/{z}/{x}/{y}.png?key={apikey}", "unknown placeholder ({apikey})"),
+        ("//tiles.example/{z}/{x}/{y}.png", "scheme must be one of https, http"),
     ],
 )
 def test_a_bad_template_is_refused(tmp_path: Path, template: str, message: str) -> None:
     with pytest.raises(ValidationError, match="map_tile_url") as error:
         make_settings(tmp_path, map_tile_url=template)
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "https://tiles.example/{z}/{x}/{-y}.png",
+        "/tiles/{z}/{x}/{y}.png",
+        "http://{s}.t.example/{z}/{x}/{y}{r}.png",
+    ],
+)
+def test_templates_the_web_app_takes_are_taken(tmp_path: Path, template: str) -> None:
+    assert make_settings(tmp_path, map_tile_url=template).map_tile_url == template
