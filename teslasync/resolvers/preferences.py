@@ -19,6 +19,7 @@ from teslasync.resolvers.users import Refusal
 LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")  # a BCP 47 tag's shape, e.g. en-GB, de, pt-BR
 CURRENCY = re.compile(r"^[A-Z]{3}$")  # ISO 4217
 MAX_ATTRIBUTION = 300
+MAX_LOCALE = 100  # a tag with extensions (calendar, numbering, hour cycle) passes the 35 of RFC 5646 §4.4.1
 
 
 class DistanceUnit(Enum):
@@ -82,7 +83,7 @@ def problems(preferences: Preferences) -> list[Refusal]:
     """Every value that cannot be stored, each naming its input field."""
     found: list[Refusal] = []
     if preferences.locale is not None and (
-        len(preferences.locale) > 35 or not LOCALE.match(preferences.locale)
+        len(preferences.locale) > MAX_LOCALE or not LOCALE.match(preferences.locale)
     ):
         found.append(Refusal("locale", "locale: not a language tag such as 'en-GB' or 'de'"))
     if preferences.currency is not None and not CURRENCY.match(preferences.currency):
