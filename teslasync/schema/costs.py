@@ -15,6 +15,7 @@ from teslasync.analytics.costs import TouWindow
 from teslasync.analytics.pricing import tariff_of
 from teslasync.db.models import GeofenceRow, TariffRow
 from teslasync.resolvers import costs as resolvers
+from teslasync.resolvers.users import Refusal
 from teslasync.schema.context import Info
 
 
@@ -198,6 +199,13 @@ MutationProblem = Annotated[
     InvalidInput | NotFoundProblem,
     strawberry.union("MutationProblem", description="Why a mutation did nothing."),
 ]
+
+
+def refusal_problem(refusal: Refusal) -> MutationProblem:
+    """A resolver's refusal as the schema says it: a missing thing, or a refused input field."""
+    if refusal.not_found:
+        return NotFoundProblem(field=refusal.field, message=refusal.message)
+    return InvalidInput(field=refusal.field, message=refusal.message)
 
 
 @strawberry.type(description="The result of changing a tariff.")

@@ -7,7 +7,7 @@ import strawberry
 from teslasync.resolvers import preferences as resolvers
 from teslasync.resolvers.preferences import DistanceUnit, PressureUnit, TemperatureUnit
 from teslasync.schema.context import Info
-from teslasync.schema.costs import InvalidInput, MutationProblem, NotFoundProblem
+from teslasync.schema.costs import MutationProblem, refusal_problem
 
 strawberry.enum(DistanceUnit, description="Kilometres or miles.")
 strawberry.enum(TemperatureUnit, description="Degrees Celsius or Fahrenheit.")
@@ -88,11 +88,5 @@ class PreferencesMutations:
             ),
         )
         if isinstance(result, list):
-            errors: list[MutationProblem] = [
-                NotFoundProblem(field=r.field, message=r.message)
-                if r.not_found
-                else InvalidInput(field=r.field, message=r.message)
-                for r in result
-            ]
-            return PreferencesPayload(preferences=None, errors=errors)
+            return PreferencesPayload(preferences=None, errors=[refusal_problem(r) for r in result])
         return PreferencesPayload(preferences=PreferencesType.of(result), errors=[])

@@ -19,7 +19,7 @@ from teslasync.resolvers import users as resolvers
 from teslasync.resolvers.derived import encode_cursor
 from teslasync.resolvers.preferences import Preferences
 from teslasync.schema.context import Info
-from teslasync.schema.costs import InvalidInput, MutationProblem, NotFoundProblem, _id
+from teslasync.schema.costs import MutationProblem, _id, refusal_problem
 from teslasync.schema.derived import PageInfo, page_info
 from teslasync.schema.preferences import PreferencesType
 
@@ -200,12 +200,6 @@ class StepUp:
     until: datetime = strawberry.field(description="When the step-up lapses.")
 
 
-def _problem(refusal: resolvers.Refusal) -> MutationProblem:
-    if refusal.not_found:
-        return NotFoundProblem(field=refusal.field, message=refusal.message)
-    return InvalidInput(field=refusal.field, message=refusal.message)
-
-
 def _user_connection(rows: Sequence[models.User], first: int) -> UserConnection:
     edges = [UserEdge(cursor=str(row.id), node=UserType.from_row(row)) for row in rows[:first]]
     return UserConnection(edges=edges, page_info=page_info(len(rows) > first, edges))
@@ -213,7 +207,7 @@ def _user_connection(rows: Sequence[models.User], first: int) -> UserConnection:
 
 def _user_payload(result: models.User | resolvers.Refusal) -> UserPayload:
     if isinstance(result, resolvers.Refusal):
-        return UserPayload(user=None, errors=[_problem(result)])
+        return UserPayload(user=None, errors=[refusal_problem(result)])
     return UserPayload(user=UserType.from_row(result), errors=[])
 
 
@@ -291,14 +285,14 @@ class UserMutations:
     async def share_vehicle(self, info: Info, vin: str, username: str, role: VehicleRole) -> SharePayload:
         result = await resolvers.share_vehicle(info.context, vin, username, Role(role.value))
         if isinstance(result, resolvers.Refusal):
-            return SharePayload(share=None, errors=[_problem(result)])
+            return SharePayload(share=None, errors=[refusal_problem(result)])
         share = VehicleShare(vin=result.vehicle.vin, username=result.user.username, role=role)
         return SharePayload(share=share, errors=[])
 
     @strawberry.mutation(description="Stop sharing a vehicle with a user (its owner, or an administrator).")
     async def unshare_vehicle(self, info: Info, vin: str, username: str) -> SharePayload:
         result = await resolvers.unshare_vehicle(info.context, vin, username)
-        errors = [_problem(result)] if isinstance(result, resolvers.Refusal) else []
+        errors = [refusal_problem(result)] if isinstance(result, resolvers.Refusal) else []
         return SharePayload(share=None, errors=errors)
 
     @strawberry.mutation(description="Make a user an administrator or not (administrators).")
@@ -316,7 +310,7 @@ class UserMutations:
         wanted = [Scope(scope.value) for scope in scopes]
         result = await token_resolvers.create(info.context, name, wanted, expires_in_days)
         if isinstance(result, resolvers.Refusal):
-            return CreateApiTokenPayload(token=None, api_token=None, errors=[_problem(result)])
+            return CreateApiTokenPayload(token=None, api_token=None, errors=[refusal_problem(result)])
         record = ApiTokenType(
             id=strawberry.ID(str(result.id)),
             name=result.name,
