@@ -39,7 +39,7 @@ def test_secret_fields_of_each_kind() -> None:
     assert {kind: secret_fields(kind) for kind in ChannelKind} == {
         ChannelKind.EMAIL: {"password"},
         ChannelKind.SMS: {"auth_token"},
-        ChannelKind.WEBPUSH: {"vapid_private_key"},
+        ChannelKind.WEBPUSH: {"vapid_private_key", "auth"},
         ChannelKind.WEBHOOK: {"secret"},
         ChannelKind.SLACK: {"webhook_url"},
         ChannelKind.DISCORD: {"webhook_url"},

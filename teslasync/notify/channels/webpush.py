@@ -117,7 +117,7 @@ class WebPushConfig(ChannelConfig):
 
     endpoint: str
     p256dh: str
-    auth: str
+    auth: SecretStr  # the subscription's encryption secret: stored encrypted, never shown back
     vapid_private_key: SecretStr
     vapid_subject: str
     ttl_s: int = Field(default=24 * 3600, ge=0, le=MAX_TTL_S)
@@ -133,8 +133,8 @@ class WebPushConfig(ChannelConfig):
 
     @field_validator("auth")
     @classmethod
-    def _auth(cls, value: str) -> str:
-        if len(b64url_decode(value)) != 16:
+    def _auth(cls, value: SecretStr) -> SecretStr:
+        if len(b64url_decode(value.get_secret_value())) != 16:
             raise ValueError("must be the subscription's 16-byte keys.auth, base64url")
         return value
 
@@ -230,7 +230,7 @@ class WebPushChannel(Channel):
         self._http = http
         self._key = load_vapid_key(config.vapid_private_key.get_secret_value())
         self._ua_public = b64url_decode(config.p256dh)
-        self._auth = b64url_decode(config.auth)
+        self._auth = b64url_decode(config.auth.get_secret_value())
         self._secrets = [config.vapid_private_key.get_secret_value(), *url_secret_parts(config.endpoint)]
 
     async def send(self, event: Event) -> str:
