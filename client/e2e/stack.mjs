@@ -102,7 +102,7 @@ async function stop(child, graceMs) {
 // phases of the simulated car divided by this: it parks 5-15 s, then drives about 35 s (then charges)
 export const DEMO_SPEEDUP = Number(process.env.E2E_DEMO_SPEEDUP ?? 6);
 
-function apiEnv(dataDir) {
+function apiEnv(dataDir, extra = {}) {
   // only our own settings: whatever TESLASYNC_* the calling shell has must not leak into the demo
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('TESLASYNC_')));
   return {
@@ -112,10 +112,12 @@ function apiEnv(dataDir) {
     TESLASYNC_LOG_LEVEL: 'warning',
     TESLASYNC_DEMO_SPEEDUP: String(DEMO_SPEEDUP),
     TESLASYNC_CLIENT_DIR: join(clientDir, 'dist'),
+    ...extra,
   };
 }
 
-export async function startStack() {
+/** `env`: more TESLASYNC_* settings for this stack's API (e.g. Helix on with its mock provider). */
+export async function startStack({ env = {} } = {}) {
   mkdirSync(resultsDir, { recursive: true });
   const dist = join(clientDir, 'dist', 'index.html');
   if (!existsSync(dist)) throw new Error(`${dist} is missing: run npm run build first`);
@@ -127,7 +129,7 @@ export async function startStack() {
     if (!stack.dataDir) return process.env.E2E_API_TOKEN ?? null;
     const { stdout } = await run(stack.bin, ['token', 'create', '--name', 'e2e', '--scope', 'admin'], {
       cwd: repoRoot,
-      env: apiEnv(stack.dataDir),
+      env: apiEnv(stack.dataDir, env),
       timeout: 60000,
     });
     const token = /tsk_[A-Za-z0-9_\-]+/.exec(stdout)?.[0];
@@ -163,7 +165,7 @@ export async function startStack() {
       const out = openSync(log, 'w');
       stack.api = spawn(bin, ['serve', '--demo', '--port', String(port)], {
         cwd: repoRoot,
-        env: apiEnv(stack.dataDir),
+        env: apiEnv(stack.dataDir, env),
         stdio: ['ignore', out, out],
         detached: true,
       });

@@ -4,6 +4,7 @@ import { RouterProvider } from 'react-router/dom';
 import { Provider } from 'urql';
 import { createApiClient } from './lib/api';
 import { SettingsProvider } from './lib/context';
+import { PreferencesSync } from './lib/preferencesSync';
 import { Layout } from './ui/Layout';
 
 // Every page is its own chunk, loaded when first visited.
@@ -20,9 +21,11 @@ const routes: RouteObject[] = [
       { path: 'cars/:vin/charging/:id', lazy: () => import('./pages/ChargingSession').then((m) => ({ Component: m.default })) },
       { path: 'cars/:vin/battery', lazy: () => import('./pages/Battery').then((m) => ({ Component: m.default })) },
       { path: 'cars/:vin/stats', lazy: () => import('./pages/Stats').then((m) => ({ Component: m.default })) },
+      { path: 'places', lazy: () => import('./pages/Places').then((m) => ({ Component: m.default })) },
       { path: 'exports', lazy: () => import('./pages/Exports').then((m) => ({ Component: m.default })) },
       { path: 'notifications', lazy: () => import('./pages/Notifications').then((m) => ({ Component: m.default })) },
       { path: 'automations', lazy: () => import('./pages/Automations').then((m) => ({ Component: m.default })) },
+      { path: 'helix', lazy: () => import('./pages/Helix').then((m) => ({ Component: m.default })) },
       { path: 'settings', lazy: () => import('./pages/Settings').then((m) => ({ Component: m.default })) },
       { path: '*', lazy: () => import('./pages/NotFound').then((m) => ({ Component: m.default })) },
     ],
@@ -35,7 +38,9 @@ export function App() {
   return (
     <SettingsProvider>
       <Provider value={client}>
-        <RouterProvider router={router} />
+        <PreferencesSync>
+          <RouterProvider router={router} />
+        </PreferencesSync>
       </Provider>
     </SettingsProvider>
   );

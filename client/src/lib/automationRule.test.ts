@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeActions, parseRule, ruleErrors, ruleKey, STARTER_RULE, STARTER_TEXT } from './automationRule';
+import { describeActions, describeRunActions, describeTrigger, parseRule, ruleErrors, ruleKey, STARTER_RULE, STARTER_TEXT } from './automationRule';
 
 describe('parseRule', () => {
   it('parses the starter rule', () => {
@@ -51,5 +51,43 @@ describe('describeActions', () => {
       ]),
     ).toEqual(['notify: car is at 19 %', 'command: set_charge_limit', 'webhook: https://example.com/h', 'other']);
     expect(describeActions(null)).toEqual([]);
+  });
+});
+
+describe('describeTrigger', () => {
+  it('says each trigger kind in a few words', () => {
+    expect(describeTrigger(STARTER_RULE)).toBe('Soc below 20');
+    expect(describeTrigger({ trigger: { kind: 'threshold', field: 'VehicleSpeed', direction: 'above', value: 8 } })).toBe('VehicleSpeed above 8');
+    expect(describeTrigger({ trigger: { kind: 'equals', field: 'Gear', value: 'P' } })).toBe('Gear = "P"');
+    expect(describeTrigger({ trigger: { kind: 'state', from: 'charging', to: 'online' } })).toBe('charging → online');
+    expect(describeTrigger({ trigger: { kind: 'state', to: 'driving' } })).toBe('→ driving');
+    expect(describeTrigger({ trigger: { kind: 'charging', event: 'started' } })).toBe('started');
+    expect(describeTrigger({ trigger: { kind: 'alert' } })).toBe('*');
+    expect(describeTrigger({ trigger: { kind: 'schedule', expression: '0 7 * * 1-5', timezone: 'Europe/Berlin' } })).toBe('0 7 * * 1-5 (Europe/Berlin)');
+    expect(describeTrigger({ trigger: { kind: 'schedule', expression: '@daily', timezone: 'UTC' } })).toBe('@daily');
+    expect(describeTrigger({ trigger: { kind: 'geofence', event: 'enter', circle: { name: 'Home' } } })).toBe('enter Home');
+    expect(describeTrigger({ trigger: { kind: 'geofence', event: 'leave', geofence_id: 3 } })).toBe('leave #3');
+  });
+
+  it('says nothing of what is no trigger', () => {
+    expect(describeTrigger(null)).toBe('');
+    expect(describeTrigger({ trigger: { kind: 'telepathy' } })).toBe('');
+  });
+});
+
+describe('describeRunActions', () => {
+  it('gives each action with its outcome, failures marked', () => {
+    expect(
+      describeRunActions([
+        { kind: 'notify', title: 'Low', outcome: 'sent to 1 channel(s)' },
+        { kind: 'command', name: 'charge_start', outcome: 'failed: VEHICLE_ASLEEP' },
+        { kind: 'webhook', url: 'https://e.org/h' },
+      ]),
+    ).toEqual([
+      { text: 'notify: Low', outcome: 'sent to 1 channel(s)', failed: false },
+      { text: 'command: charge_start', outcome: 'failed: VEHICLE_ASLEEP', failed: true },
+      { text: 'webhook: https://e.org/h', outcome: null, failed: false },
+    ]);
+    expect(describeRunActions('x')).toEqual([]);
   });
 });

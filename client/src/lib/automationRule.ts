@@ -70,3 +70,52 @@ export function describeActions(actions: unknown): string[] {
     return typeof what === 'string' ? `${kind}: ${what}` : kind;
   });
 }
+
+const str = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/** A rule's trigger in a few words: `VehicleSpeed above 8`, `Gear = "P"`, `state → driving`, `0 7 * * 1-5`. */
+export function describeTrigger(rule: unknown): string {
+  const trigger = rule && typeof rule === 'object' ? (rule as Record<string, unknown>).trigger : null;
+  if (!trigger || typeof trigger !== 'object') return '';
+  const t = trigger as Record<string, unknown>;
+  switch (t.kind) {
+    case 'threshold':
+      return `${str(t.field)} ${str(t.direction)} ${str(t.value)}`;
+    case 'equals':
+      return `${str(t.field)} = ${JSON.stringify(t.value)}`;
+    case 'state':
+      return [t.from !== undefined ? str(t.from) : '', '→', t.to !== undefined ? str(t.to) : ''].filter(Boolean).join(' ');
+    case 'charging':
+      return str(t.event);
+    case 'alert':
+      return typeof t.name === 'string' ? t.name : '*';
+    case 'schedule':
+      return typeof t.timezone === 'string' && t.timezone !== 'UTC' ? `${str(t.expression)} (${t.timezone})` : str(t.expression);
+    case 'geofence': {
+      const circle = t.circle && typeof t.circle === 'object' ? (t.circle as Record<string, unknown>) : null;
+      const where = circle?.name ?? (t.geofence_id !== undefined ? `#${str(t.geofence_id)}` : '');
+      return `${str(t.event)} ${str(where)}`.trim();
+    }
+    default:
+      return '';
+  }
+}
+
+export interface RunAction {
+  /** `notify: <title>` and the like. */
+  text: string;
+  /** What it did (the API's words), null until it ran. */
+  outcome: string | null;
+  failed: boolean;
+}
+
+/** A run's actions, each with its outcome once it ran ("sent to 1 channel(s)", "failed: …"). */
+export function describeRunActions(actions: unknown): RunAction[] {
+  if (!Array.isArray(actions)) return [];
+  const texts = describeActions(actions);
+  return actions.map((a, i) => {
+    const raw = a && typeof a === 'object' ? (a as Record<string, unknown>).outcome : undefined;
+    const outcome = raw === undefined || raw === null ? null : str(raw);
+    return { text: texts[i] ?? '?', outcome, failed: outcome !== null && outcome.startsWith('failed') };
+  });
+}

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { buildChannelSettings, CHANNEL_FIELDS, channelFormKeys, emptyChannelValues, settingsEntries, splitList } from './notificationForm';
+import {
+  buildChannelSettings,
+  CHANNEL_FIELDS,
+  channelFormKeys,
+  channelValuesFromSettings,
+  editableKind,
+  emptyChannelValues,
+  settingsEntries,
+  splitList,
+} from './notificationForm';
 import { splitProblems } from './problems';
 
 describe('channel fields', () => {
@@ -68,6 +77,65 @@ describe('buildChannelSettings', () => {
 
   it('splits lists', () => {
     expect(splitList(' a@b ;c@d,,\n')).toEqual(['a@b', 'c@d']);
+  });
+});
+
+describe('editing a channel', () => {
+  const edit = { storedSecrets: ['secret'] };
+
+  it('fills the form from stored settings, secrets left empty', () => {
+    expect(channelValuesFromSettings('WEBHOOK', { url: 'https://example.org/h', allow_insecure: true })).toEqual({
+      url: 'https://example.org/h',
+      secret: '',
+      allow_insecure: true,
+    });
+    expect(channelValuesFromSettings('EMAIL', { host: 'smtp', port: 25, username: null, to_addresses: ['a@b', 'c@d'], starttls: true })).toEqual({
+      host: 'smtp',
+      port: '25',
+      username: '',
+      password: '',
+      from_address: '',
+      to_addresses: 'a@b, c@d',
+    });
+    expect(channelValuesFromSettings('SLACK', null)).toEqual({ webhook_url: '' });
+  });
+
+  it('keeps a stored secret left empty, and sends a false checkbox', () => {
+    const r = buildChannelSettings('WEBHOOK', 'renamed', { url: 'https://example.org/h2', secret: '', allow_insecure: false }, edit);
+    expect(r.errors).toEqual({});
+    expect(r.settings).toEqual({ url: 'https://example.org/h2', allow_insecure: false });
+  });
+
+  it('checks a secret that is typed, and asks for one that was never stored', () => {
+    expect(buildChannelSettings('WEBHOOK', 'h', { url: 'https://e.org/h', secret: 'short' }, edit).errors).toEqual({ 'settings.secret': 'notifications.errorSecret' });
+    expect(buildChannelSettings('WEBHOOK', 'h', { url: 'https://e.org/h', secret: '' }, { storedSecrets: [] }).errors).toEqual({
+      'settings.secret': 'validation.required',
+    });
+  });
+
+  it('sends an emptied optional field as its default or null', () => {
+    const telegram = buildChannelSettings('TELEGRAM', 't', { bot_token: '', chat_id: '42', base_url: '', allow_insecure: false }, { storedSecrets: ['bot_token'] });
+    expect(telegram.settings).toEqual({ chat_id: '42', base_url: 'https://api.telegram.org', allow_insecure: false });
+    const email = buildChannelSettings(
+      'EMAIL',
+      'm',
+      { host: 'h', port: '', username: '', password: '', from_address: 'a@b', to_addresses: 'a@b' },
+      { storedSecrets: ['password'] },
+    );
+    expect(email.errors).toEqual({});
+    // no username any more: the stored password goes too (both or neither)
+    expect(email.settings).toEqual({ host: 'h', port: 587, username: null, password: null, from_address: 'a@b', to_addresses: ['a@b'] });
+  });
+
+  it('lets a stored password stand for a kept login', () => {
+    const r = buildChannelSettings('EMAIL', 'm', { host: 'h', port: '25', username: 'me', password: '', from_address: 'a@b', to_addresses: 'a@b' }, { storedSecrets: ['password'] });
+    expect(r.errors).toEqual({});
+    expect(r.settings).toEqual({ host: 'h', port: 25, username: 'me', from_address: 'a@b', to_addresses: ['a@b'] });
+  });
+
+  it('offers editing only for kinds the form knows', () => {
+    expect(editableKind('WEBHOOK')).toBe('WEBHOOK');
+    expect(editableKind('WEBPUSH')).toBeNull();
   });
 });
 

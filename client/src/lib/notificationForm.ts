@@ -1,5 +1,6 @@
-// The "add a channel" form: each kind's fields (docs/notifications.md), checked, and turned into the
-// `settings` JSON createNotificationChannel takes. Field errors are keyed `settings.<name>` like the API's.
+// The "add a channel" and "edit a channel" forms: each kind's fields (docs/notifications.md), checked, and
+// turned into the `settings` JSON createNotificationChannel and updateNotificationChannel take. Field errors
+// are keyed `settings.<name>` like the API's.
 
 import type { MessageKey } from '../i18n/en';
 
@@ -67,24 +68,40 @@ function isHttpUrl(text: string): boolean {
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
+/** Editing a stored channel: its secrets that are set (`secretFields`), kept when left empty. */
+export interface ChannelEdit {
+  storedSecrets: readonly string[];
+}
+
+/**
+ * The `settings` to send, or the errors. Creating (no `edit`): what is filled in, a false checkbox and
+ * empty optional fields left out. Editing: every shown field is sent (a checkbox as true or false, an
+ * emptied optional field as its default, or null), and a secret only when typed: left empty, the stored
+ * one is kept (the API keeps secrets an update leaves out).
+ */
 export function buildChannelSettings(
   kind: ChannelKind,
   name: string,
   values: ChannelValues,
+  edit?: ChannelEdit,
 ): { settings: Record<string, unknown> | null; errors: Record<string, MessageKey> } {
   const errors: Record<string, MessageKey> = {};
   const settings: Record<string, unknown> = {};
+  const kept = (field: string) => edit !== undefined && edit.storedSecrets.includes(field);
   if (!name.trim()) errors.name = 'validation.required';
   for (const field of CHANNEL_FIELDS[kind]) {
     const key = `settings.${field.name}`;
     const raw = values[field.name];
     if (field.type === 'checkbox') {
-      if (raw === true) settings[field.name] = true; // false is the default: left out
+      if (raw === true) settings[field.name] = true;
+      else if (edit) settings[field.name] = false; // false is the default: left out when creating
       continue;
     }
     const text = typeof raw === 'string' ? raw.trim() : '';
     if (!text) {
+      if (field.type === 'secret' && kept(field.name)) continue; // unchanged
       if (field.required) errors[key] = 'validation.required';
+      else if (edit && field.type !== 'secret') settings[field.name] = emptiedValue(field);
       continue;
     }
     switch (field.type) {
@@ -116,11 +133,39 @@ export function buildChannelSettings(
   }
   if (kind === 'EMAIL') {
     if (typeof settings.from_address === 'string' && !EMAIL.test(settings.from_address)) errors['settings.from_address'] = 'notifications.errorEmail';
-    // the login: both or neither
-    if (settings.username !== undefined && settings.password === undefined) errors['settings.password'] = 'notifications.errorLogin';
-    if (settings.password !== undefined && settings.username === undefined) errors['settings.username'] = 'notifications.errorLogin';
+    // the login: both or neither (a stored password counts unless the username is emptied: then both go)
+    const hasUser = typeof settings.username === 'string';
+    const hasPassword = typeof settings.password === 'string' || (hasUser && kept('password'));
+    if (hasUser && !hasPassword) errors['settings.password'] = 'notifications.errorLogin';
+    if (typeof settings.password === 'string' && !hasUser) errors['settings.username'] = 'notifications.errorLogin';
+    if (edit && !hasUser && kept('password') && settings.password === undefined) settings.password = null;
   }
   return { settings: Object.keys(errors).length ? null : settings, errors };
+}
+
+/** What an optional field emptied in an edit is sent as: its default (the placeholder), else null. */
+function emptiedValue(field: ChannelField): unknown {
+  if (field.placeholder === undefined) return null;
+  return field.type === 'number' ? Number(field.placeholder) : field.placeholder;
+}
+
+/** A stored channel's settings as the edit form's values: secrets empty (kept unless typed). */
+export function channelValuesFromSettings(kind: ChannelKind, settings: unknown): ChannelValues {
+  const stored = settings && typeof settings === 'object' && !Array.isArray(settings) ? (settings as Record<string, unknown>) : {};
+  const values = emptyChannelValues(kind);
+  for (const field of CHANNEL_FIELDS[kind]) {
+    const value = stored[field.name];
+    if (field.type === 'secret' || value === undefined || value === null) continue;
+    if (field.type === 'checkbox') values[field.name] = value === true;
+    else if (Array.isArray(value)) values[field.name] = value.map(String).join(', ');
+    else values[field.name] = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+  return values;
+}
+
+/** A channel's kind as the form knows it; null for one it does not offer (Web Push). */
+export function editableKind(kind: string): ChannelKind | null {
+  return (CHANNEL_KINDS as readonly string[]).includes(kind) ? (kind as ChannelKind) : null;
 }
 
 /** A stored channel's settings as label/value pairs for display (secrets come back masked by the API). */

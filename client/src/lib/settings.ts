@@ -2,6 +2,7 @@
 // (localStorage); the defaults follow the browser's locale.
 
 import { defaultUnits, type DistanceUnit, type PressureUnit, type TemperatureUnit, type UnitPreferences } from './units';
+import { validTileTemplate } from './mapTiles';
 
 export interface Settings {
   /** BCP 47 tag: the interface language and number/date formats. */
@@ -11,6 +12,10 @@ export interface Settings {
   currency: string;
   /** IANA time zone for dates and times. */
   timeZone: string;
+  /** This browser's map tiles (an XYZ template, see mapTiles.ts); missing or empty: the server's. */
+  mapTileUrl?: string;
+  /** The credit those tiles ask for (plain text). */
+  mapTileAttribution?: string;
 }
 
 export const STORAGE_KEY = 'teslasync.settings';
@@ -98,5 +103,9 @@ export function parseSettings(raw: string | null, defaults: Settings): Settings 
     },
     currency: validCurrency(s.currency) ? s.currency : defaults.currency,
     timeZone: validTimeZone(s.timeZone) ? s.timeZone : defaults.timeZone,
+    ...(validTileTemplate(s.mapTileUrl) ? { mapTileUrl: s.mapTileUrl.trim() } : {}),
+    ...(validTileTemplate(s.mapTileUrl) && typeof s.mapTileAttribution === 'string' && s.mapTileAttribution.trim()
+      ? { mapTileAttribution: s.mapTileAttribution.trim().slice(0, 300) }
+      : {}),
   };
 }

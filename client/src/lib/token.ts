@@ -3,6 +3,8 @@
 
 const KEY = 'teslasync.token';
 
+const listeners = new Set<() => void>();
+
 export function getToken(): string | null {
   try {
     return localStorage.getItem(KEY) || null;
@@ -12,10 +14,25 @@ export function getToken(): string | null {
 }
 
 export function setToken(token: string | null): void {
+  const before = getToken();
   try {
     if (token) localStorage.setItem(KEY, token.trim());
     else localStorage.removeItem(KEY);
   } catch {
     // storage refused (private mode): the token lasts for this page only
   }
+  if (getToken() !== before) listeners.forEach((listener) => listener());
+}
+
+/** Called when the token changes: saved on this page, or in another tab of this browser. */
+export function onTokenChange(listener: () => void): () => void {
+  const fromOtherTab = (event: StorageEvent) => {
+    if (event.key === KEY || event.key === null) listener();
+  };
+  listeners.add(listener);
+  window.addEventListener('storage', fromOtherTab);
+  return () => {
+    listeners.delete(listener);
+    window.removeEventListener('storage', fromOtherTab);
+  };
 }

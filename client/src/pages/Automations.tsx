@@ -2,16 +2,19 @@ import { useId, useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
 import { useFormat, useT } from '../lib/context';
-import { describeActions, parseRule, ruleErrors, STARTER_TEXT, type RuleError } from '../lib/automationRule';
+import { describeActions, describeRunActions, describeTrigger, parseRule, ruleErrors, STARTER_TEXT, type RuleError } from '../lib/automationRule';
+import { currentCursor, firstPage, nextPage, pageNumber, previousPage, type CursorStack } from '../lib/paging';
 import { Link } from 'react-router';
 import { errorCode } from '../lib/api';
 import { ApiError } from '../ui/ApiError';
-import { Badge } from '../ui/Badge';
+import { Badge, type Tone } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { Card } from '../ui/Card';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { Field, inputClass } from '../ui/Field';
 import { PageHeader } from '../ui/Layout';
 import { Loading, Notice } from '../ui/Notice';
+import { Pager } from '../ui/Pager';
 
 const RulesQuery = graphql(`
   query AutomationsPage {
@@ -55,6 +58,56 @@ const CreateRuleMutation = graphql(`
   }
 `);
 
+const UpdateRuleMutation = graphql(`
+  mutation UpdateAutomationRule($id: ID!, $rule: JSON!) {
+    updateAutomationRule(id: $id, rule: $rule) {
+      rule {
+        id
+        name
+        enabled
+        rule
+        updatedAt
+      }
+      errors {
+        ...RuleProblem
+      }
+    }
+  }
+`);
+
+const DeleteRuleMutation = graphql(`
+  mutation DeleteAutomationRule($id: ID!) {
+    deleteAutomationRule(id: $id) {
+      removed
+      errors {
+        ...RuleProblem
+      }
+    }
+  }
+`);
+
+const RunsQuery = graphql(`
+  query AutomationRuleRuns($ruleId: ID!, $after: String) {
+    automationRuns(ruleId: $ruleId, first: 5, after: $after) {
+      edges {
+        node {
+          id
+          vin
+          firedAt
+          trigger
+          status
+          actions
+          finishedAt
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
 const SetEnabledMutation = graphql(`
   mutation SetAutomationRuleEnabled($id: ID!, $enabled: Boolean!) {
     setAutomationRuleEnabled(id: $id, enabled: $enabled) {
@@ -93,6 +146,57 @@ function triggerKind(rule: unknown): string {
   return typeof kind === 'string' ? kind : '?';
 }
 
+const RUN_TONE: Record<string, Tone> = { pending: 'neutral', running: 'info', done: 'success', partial: 'warning', failed: 'danger' };
+
+/** A rule's runs, newest first, five a page. */
+function RuleRuns({ ruleId, name }: { ruleId: string; name: string }) {
+  const t = useT();
+  const format = useFormat();
+  const [stack, setStack] = useState<CursorStack>(firstPage);
+  const [{ data, fetching, error }, refetch] = useQuery({ query: RunsQuery, variables: { ruleId, after: currentCursor(stack) } });
+  const runs = data?.automationRuns;
+  return (
+    <section aria-label={t('automations.runsOf', { name })} className="mt-2 rounded-md bg-slate-50 p-3 dark:bg-slate-800/60" data-testid="rule-runs">
+      {error && <ApiError error={error} retry={() => refetch({ requestPolicy: 'network-only' })} />}
+      {!runs && fetching && <Loading label={t('app.loading')} />}
+      {runs && runs.edges.length === 0 && <p>{t(stack.length > 1 ? 'automations.noMoreRuns' : 'automations.noRuns')}</p>}
+      {runs && runs.edges.length > 0 && (
+        <ol className="space-y-2">
+          {runs.edges.map(({ node }) => (
+            <li key={node.id} data-run-id={node.id} className="space-y-1">
+              <p className="flex flex-wrap items-center gap-2">
+                <Badge tone={RUN_TONE[node.status] ?? 'neutral'}>{node.status}</Badge>
+                <time dateTime={node.firedAt}>{format.dateTime(node.firedAt)}</time>
+                <span>· {node.vin}</span>
+              </p>
+              <p className="text-slate-700 dark:text-slate-300">{node.trigger}</p>
+              <ul className="ml-4 list-disc text-slate-600 dark:text-slate-400">
+                {describeRunActions(node.actions).map((a, i) => (
+                  <li key={i} className={a.failed ? 'text-red-700 dark:text-red-400' : undefined}>
+                    {a.text}
+                    {a.outcome && ` → ${a.outcome}`}
+                  </li>
+                ))}
+              </ul>
+            </li>
+          ))}
+        </ol>
+      )}
+      {runs && (
+        <Pager
+          page={pageNumber(stack)}
+          hasPrevious={stack.length > 1}
+          hasNext={runs.pageInfo.hasNextPage}
+          onPrevious={() => setStack((s) => previousPage(s))}
+          onNext={() => setStack((s) => nextPage(s, runs.pageInfo.endCursor))}
+        />
+      )}
+    </section>
+  );
+}
+
+type RuleRow = { id: string; name: string; enabled: boolean; rule: unknown; updatedAt: string };
+
 export default function Automations() {
   const t = useT();
   const format = useFormat();
@@ -105,6 +209,13 @@ export default function Automations() {
   const [createState, create] = useMutation(CreateRuleMutation);
   const [dryState, dryRun] = useMutation(DryRunMutation);
   const [enableState, setEnabled] = useMutation(SetEnabledMutation);
+  const [updateState, update] = useMutation(UpdateRuleMutation);
+  const [deleteState, remove] = useMutation(DeleteRuleMutation);
+  const [editing, setEditing] = useState<{ id: string; name: string } | null>(null);
+  const [runsOf, setRunsOf] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<RuleRow | null>(null);
+  const [removed, setRemoved] = useState<string | null>(null);
+  const editorRef = useRef<HTMLTextAreaElement | null>(null);
   const problemsRef = useRef<HTMLDivElement>(null);
   const problemsId = useId();
 
@@ -122,6 +233,19 @@ export default function Automations() {
     setFirings(null);
     const rule = parsed();
     if (!rule) return;
+    if (editing) {
+      const r = await update({ id: editing.id, rule });
+      const payload = r.data?.updateAutomationRule;
+      if (!payload) return;
+      showProblems(ruleErrors(payload.errors));
+      if (payload.rule) {
+        setSaved(t('automations.updated', { name: payload.rule.name }));
+        setEditing({ id: payload.rule.id, name: payload.rule.name });
+        setText(JSON.stringify(payload.rule.rule, null, 2));
+        reload();
+      }
+      return;
+    }
     const r = await create({ rule });
     const payload = r.data?.createAutomationRule;
     if (!payload) return;
@@ -130,6 +254,34 @@ export default function Automations() {
       setSaved(t('automations.saved', { name: payload.rule.name }));
       reload();
     }
+  };
+  const startEditing = (r: RuleRow) => {
+    setEditing({ id: r.id, name: r.name });
+    setText(JSON.stringify(r.rule, null, 2));
+    setProblems([]);
+    setSaved(null);
+    setFirings(null);
+    setRemoved(null);
+    setTimeout(() => editorRef.current?.focus(), 0);
+  };
+  const stopEditing = () => {
+    setEditing(null);
+    setText(STARTER_TEXT);
+    setProblems([]);
+    setSaved(null);
+  };
+  const confirmDelete = async () => {
+    if (!deleting) return;
+    const r = await remove({ id: deleting.id });
+    const payload = r.data?.deleteAutomationRule;
+    const gone = deleting;
+    setDeleting(null);
+    if (payload?.removed) {
+      setRemoved(t('automations.deleted', { name: gone.name }));
+      if (editing?.id === gone.id) stopEditing();
+      if (runsOf === gone.id) setRunsOf(null);
+      reload();
+    } else if (payload) showProblems(ruleErrors(payload.errors));
   };
   const dry = async () => {
     setFirings(null);
@@ -157,7 +309,7 @@ export default function Automations() {
       )}
       {!data && fetching && <Loading label={t('app.loading')} />}
       <div className="grid gap-4 lg:grid-cols-2">
-        <Card title={t('automations.editor')}>
+        <Card title={editing ? t('automations.editing', { name: editing.name }) : t('automations.editor')}>
           <form
             className="space-y-4"
             noValidate
@@ -170,6 +322,7 @@ export default function Automations() {
               {(props) => (
                 <textarea
                   {...props}
+                  ref={editorRef}
                   aria-describedby={[props['aria-describedby'], problems.length ? problemsId : ''].filter(Boolean).join(' ') || undefined}
                   rows={18}
                   spellCheck={false}
@@ -194,24 +347,31 @@ export default function Automations() {
               )}
             </div>
             {createState.error && <ApiError error={createState.error} />}
+            {updateState.error && <ApiError error={updateState.error} />}
             {dryState.error && <ApiError error={dryState.error} />}
             {saved && <Notice tone="success">{saved}</Notice>}
             <div className="flex flex-wrap gap-2">
-              <Button type="submit" busy={createState.fetching}>
-                {t('automations.save')}
+              <Button type="submit" busy={createState.fetching || updateState.fetching}>
+                {t(editing ? 'automations.saveChanges' : 'automations.save')}
               </Button>
               <Button variant="secondary" busy={dryState.fetching} onClick={dry}>
                 {t('automations.dryRun')}
               </Button>
-              <Button
-                variant="ghost"
-                onClick={() => {
-                  setText(STARTER_TEXT);
-                  setProblems([]);
-                }}
-              >
-                {t('automations.reset')}
-              </Button>
+              {editing ? (
+                <Button variant="ghost" onClick={stopEditing}>
+                  {t('automations.stopEditing')}
+                </Button>
+              ) : (
+                <Button
+                  variant="ghost"
+                  onClick={() => {
+                    setText(STARTER_TEXT);
+                    setProblems([]);
+                  }}
+                >
+                  {t('automations.reset')}
+                </Button>
+              )}
             </div>
           </form>
         </Card>
@@ -241,13 +401,29 @@ export default function Automations() {
             <Card title={t('automations.rules')}>
               {data.automationRules.length === 0 && <p className="text-sm">{t('automations.noRules')}</p>}
               {enableState.error && <ApiError error={enableState.error} />}
-              <ul className="space-y-2 text-sm">
+              {deleteState.error && <ApiError error={deleteState.error} />}
+              {removed && (
+                <div className="mb-2">
+                  <Notice tone="success">{removed}</Notice>
+                </div>
+              )}
+              <ul className="space-y-3 text-sm">
                 {data.automationRules.map((r) => (
                   <li key={r.id} className="flex flex-wrap items-center justify-between gap-2" data-rule-id={r.id}>
-                    <div>
-                      <p className="font-medium">{r.name}</p>
-                      <p className="flex items-center gap-2 text-slate-600 dark:text-slate-400">
+                    <div className="min-w-0">
+                      <p className="font-medium">
+                        {r.name}
+                        {editing?.id === r.id && (
+                          <span className="ml-2">
+                            <Badge tone="info">{t('automations.beingEdited')}</Badge>
+                          </span>
+                        )}
+                      </p>
+                      <p className="flex flex-wrap items-center gap-2 text-slate-600 dark:text-slate-400">
                         <Badge>{t('automations.trigger', { kind: triggerKind(r.rule) })}</Badge>
+                        <span className="font-mono text-xs" data-testid="rule-trigger">
+                          {describeTrigger(r.rule)}
+                        </span>
                         <time dateTime={r.updatedAt}>{format.dateTime(r.updatedAt)}</time>
                       </p>
                     </div>
@@ -267,6 +443,33 @@ export default function Automations() {
                         />
                       )}
                     </Field>
+                    <div className="flex basis-full flex-wrap gap-1">
+                      <Button variant="ghost" className="min-h-8 px-2 py-1" aria-label={`${t('automations.edit')}: ${r.name}`} onClick={() => startEditing(r)}>
+                        {t('automations.edit')}
+                      </Button>
+                      <Button
+                        variant="ghost"
+                        className="min-h-8 px-2 py-1"
+                        aria-label={`${t('automations.runs')}: ${r.name}`}
+                        aria-expanded={runsOf === r.id}
+                        onClick={() => setRunsOf(runsOf === r.id ? null : r.id)}
+                      >
+                        {t('automations.runs')}
+                      </Button>
+                      <Button
+                        variant="ghost"
+                        className="min-h-8 px-2 py-1 text-red-700 dark:text-red-400"
+                        aria-label={`${t('automations.delete')}: ${r.name}`}
+                        onClick={() => setDeleting(r)}
+                      >
+                        {t('automations.delete')}
+                      </Button>
+                    </div>
+                    {runsOf === r.id && (
+                      <div className="basis-full">
+                        <RuleRuns ruleId={r.id} name={r.name} />
+                      </div>
+                    )}
                   </li>
                 ))}
               </ul>
@@ -274,6 +477,17 @@ export default function Automations() {
           )}
         </div>
       </div>
+      <ConfirmDialog
+        open={deleting !== null}
+        title={t('automations.deleteTitle', { name: deleting?.name ?? '' })}
+        confirmLabel={t('automations.delete')}
+        cancelLabel={t('notifications.cancel')}
+        busy={deleteState.fetching}
+        onConfirm={() => void confirmDelete()}
+        onCancel={() => setDeleting(null)}
+      >
+        {t('automations.deleteBody')}
+      </ConfirmDialog>
     </>
   );
 }

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
+import { HelixSlot } from '../helix/HelixSlot';
 import { useFormat, useSettings, useT } from '../lib/context';
 import { extent } from '../lib/chart';
 import { formatQuantity } from '../lib/format';
@@ -220,6 +221,7 @@ export default function Battery() {
           )}
         </div>
       )}
+      {vehicle && <HelixSlot features={[{ name: 'battery_narrative', action: t('helix.action.battery_narrative') }]} fixed={{ vin }} />}
     </>
   );
 }

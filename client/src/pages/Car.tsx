@@ -2,16 +2,19 @@ import { useEffect, useMemo, useSyncExternalStore } from 'react';
 import { useParams } from 'react-router';
 import { useQuery, useSubscription } from 'urql';
 import { graphql } from '../gql';
+import { HelixSlot } from '../helix/HelixSlot';
 import type { BaseKey } from '../i18n/en';
 import { linkStore, onReconnect } from '../lib/api';
 import { useFormat, useSettings, useT } from '../lib/context';
 import { displaySignal, mergeSignal, mergeSignals, toSignalMap, type SignalMap } from '../lib/signals';
+import { locationOf } from '../lib/geo';
 import { ApiError } from '../ui/ApiError';
 import { Badge } from '../ui/Badge';
 import { Card } from '../ui/Card';
 import { CarNav } from '../ui/CarNav';
 import { PageHeader } from '../ui/Layout';
 import { Loading } from '../ui/Notice';
+import { PositionMap } from '../ui/map/PositionMap';
 import { Stat, StatList } from '../ui/Stat';
 import { StateBadge, StreamBadge } from '../ui/vehicle';
 
@@ -148,6 +151,23 @@ export default function Car() {
           </Card>
         ))}
       </div>
+      <Card title={t('map.position')} className="mt-4">
+        <PositionMap
+          label={t('map.carLabel', { name })}
+          position={locationOf(signals.Location?.value)}
+          heading={typeof signals.GpsHeading?.value === 'number' ? signals.GpsHeading.value : null}
+          at={signals.Location?.at}
+          follow
+          testId="car-map"
+        />
+      </Card>
+      <HelixSlot
+        features={[
+          { name: 'ask_my_data', action: t('helix.action.ask_my_data') },
+          { name: 'maintenance_hints', action: t('helix.action.maintenance_hints') },
+        ]}
+        fixed={{ vin: vehicle.vin }}
+      />
     </>
   );
 }

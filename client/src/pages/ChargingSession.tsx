@@ -1,6 +1,7 @@
 import { Link, useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
+import { HelixSlot } from '../helix/HelixSlot';
 import { extent } from '../lib/chart';
 import { useFormat, useSettings, useT } from '../lib/context';
 import { formatDuration, formatQuantity } from '../lib/format';
@@ -11,6 +12,7 @@ import { CarNav } from '../ui/CarNav';
 import { PageHeader } from '../ui/Layout';
 import { LineChart } from '../ui/LineChart';
 import { Loading } from '../ui/Notice';
+import { PositionMap } from '../ui/map/PositionMap';
 import { Stat, StatList } from '../ui/Stat';
 
 const SessionQuery = graphql(`
@@ -29,8 +31,13 @@ const SessionQuery = graphql(`
       maxPowerKw
       startBatteryLevel
       endBatteryLevel
+      latitude
+      longitude
       geofence {
         name
+        latitude
+        longitude
+        radiusM
       }
       cost {
         amount
@@ -130,7 +137,24 @@ export default function ChargingSession() {
             <p className="text-sm text-slate-600 dark:text-slate-400">{t('chart.noData')}</p>
           )}
         </Card>
+        {session.latitude != null && session.longitude != null && (
+          <Card title={t('session.place')} className="lg:col-span-2">
+            <PositionMap
+              label={t('map.sessionLabel')}
+              position={{ latitude: session.latitude, longitude: session.longitude }}
+              place={session.geofence}
+              testId="session-map"
+            />
+          </Card>
+        )}
       </div>
+      <HelixSlot
+        features={[
+          { name: 'charging_summary', action: t('helix.action.charging_summary') },
+          { name: 'cost_outlier', action: t('helix.action.cost_outlier') },
+        ]}
+        fixed={{ vin, sessionId: session.id }}
+      />
     </>
   );
 }

@@ -24,6 +24,7 @@ import { CarNav } from '../ui/CarNav';
 import { Field, inputClass, type FieldRenderProps } from '../ui/Field';
 import { PageHeader } from '../ui/Layout';
 import { Loading, Notice } from '../ui/Notice';
+import { StepUpDialog } from '../ui/StepUpDialog';
 
 const CommandsQuery = graphql(`
   query CommandsPage($vin: String!) {
@@ -106,14 +107,6 @@ const CommandStatusSubscription = graphql(`
         step
         detail
       }
-    }
-  }
-`);
-
-const VerifyTotpMutation = graphql(`
-  mutation VerifyTotp($code: String!) {
-    verifyTotp(code: $code) {
-      until
     }
   }
 `);
@@ -226,85 +219,6 @@ function ParamInput({
         />
       );
   }
-}
-
-/** The step-up prompt: a TOTP (or recovery) code, verified, then the command is sent again. */
-function StepUpDialog({ open, onVerified, onCancel }: { open: boolean; onVerified: () => void; onCancel: () => void }) {
-  const t = useT();
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [code, setCode] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
-  const [{ fetching }, verify] = useMutation(VerifyTotpMutation);
-  useEffect(() => {
-    const element = dialog.current;
-    if (!element) return;
-    if (open && !element.open) {
-      setCode('');
-      setProblem(null);
-      element.showModal?.();
-    } else if (!open && element.open) element.close();
-  }, [open]);
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    event.stopPropagation();
-    if (!code.trim()) {
-      setProblem(t('validation.required'));
-      return;
-    }
-    const result = await verify({ code: code.trim() });
-    if (result.data?.verifyTotp) {
-      onVerified();
-      return;
-    }
-    const why = errorCode(result.error);
-    setProblem(
-      why === 'TOTP_INVALID'
-        ? t('stepUp.invalid')
-        : why === 'TOTP_REPLAYED'
-          ? t('stepUp.replayed')
-          : why === 'TOTP_ENROLMENT_REQUIRED'
-            ? t('stepUp.enrol')
-            : t('errors.generic', { message: result.error?.graphQLErrors[0]?.message ?? result.error?.message ?? '' }),
-    );
-  }
-
-  return (
-    <dialog
-      ref={dialog}
-      aria-labelledby="step-up-title"
-      onCancel={onCancel}
-      className="m-auto w-full max-w-md rounded-lg p-0 backdrop:bg-slate-900/60 dark:bg-slate-900 dark:text-slate-100"
-    >
-      <form onSubmit={submit} noValidate className="space-y-4 p-6">
-        <h2 id="step-up-title" className="text-lg font-semibold">
-          {t('stepUp.title')}
-        </h2>
-        <p className="text-sm">{t('stepUp.explain')}</p>
-        <Field label={t('stepUp.code')} error={problem} required>
-          {(props) => (
-            <input
-              {...props}
-              type="text"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              value={code}
-              onChange={(e) => setCode(e.target.value)}
-              className={`${inputClass} max-w-48 tracking-widest`}
-            />
-          )}
-        </Field>
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={onCancel}>
-            {t('stepUp.cancel')}
-          </Button>
-          <Button type="submit" busy={fetching}>
-            {t('stepUp.verify')}
-          </Button>
-        </div>
-      </form>
-    </dialog>
-  );
 }
 
 interface Sent {

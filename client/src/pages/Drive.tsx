@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { Link, useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
+import { HelixSlot } from '../helix/HelixSlot';
 import type { UnitSystem } from '../gql/graphql';
 import { useFormat, useSettings, useT } from '../lib/context';
 import { formatDistance, formatDuration, formatQuantity } from '../lib/format';
@@ -13,7 +14,7 @@ import { PageHeader } from '../ui/Layout';
 import { Loading } from '../ui/Notice';
 import { SeriesChart } from '../ui/SeriesChart';
 import { Stat, StatList } from '../ui/Stat';
-import { TrackMap } from '../ui/TrackMap';
+import { TrackView } from '../ui/map/TrackView';
 
 const DriveQuery = graphql(`
   query DriveDetail($vin: String!, $id: ID!, $units: UnitSystem!) {
@@ -135,7 +136,7 @@ export default function Drive() {
         </Card>
         <Card title={t('drive.track')}>
           {drive.track.length > 0 ? (
-            <TrackMap track={drive.track} label={t('drive.trackLabel', { count: drive.track.length })} />
+            <TrackView id={drive.id} track={drive.track} label={t('drive.trackLabel', { count: drive.track.length })} />
           ) : (
             <p className="text-sm text-slate-600 dark:text-slate-400">{t('drive.noTrack')}</p>
           )}
@@ -148,6 +149,13 @@ export default function Drive() {
           {battery ? <SeriesChart series={battery} label={t('drive.batteryChart')} /> : series.fetching && <Loading label={t('app.loading')} />}
         </Card>
       </div>
+      <HelixSlot
+        features={[
+          { name: 'drive_summary', action: t('helix.action.drive_summary') },
+          { name: 'efficiency_explanation', action: t('helix.action.efficiency_explanation') },
+        ]}
+        fixed={{ vin, driveId: drive.id }}
+      />
     </>
   );
 }

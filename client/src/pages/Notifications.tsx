@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { NotificationEvent } from '../gql/graphql';
@@ -9,6 +9,8 @@ import {
   CHANNEL_FIELDS,
   CHANNEL_KINDS,
   channelFormKeys,
+  channelValuesFromSettings,
+  editableKind,
   emptyChannelValues,
   settingsEntries,
   type ChannelKind,
@@ -21,9 +23,11 @@ import { ApiError } from '../ui/ApiError';
 import { Badge, type Tone } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { Card } from '../ui/Card';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { Field, inputClass } from '../ui/Field';
 import { PageHeader } from '../ui/Layout';
 import { Loading, Notice } from '../ui/Notice';
+import { ThisDevice } from '../notifications/ThisDevice';
 
 // the events a channel can subscribe to (NotificationEvent without TEST, which is a channel's test send)
 const EVENTS: NotificationEvent[] = [
@@ -119,6 +123,48 @@ const UpdateChannelMutation = graphql(`
   }
 `);
 
+const EditChannelMutation = graphql(`
+  mutation EditNotificationChannel($id: ID!, $name: String, $settings: JSON) {
+    updateNotificationChannel(id: $id, name: $name, settings: $settings) {
+      channel {
+        id
+        name
+        enabled
+        settings
+        secretFields
+      }
+      errors {
+        __typename
+        ... on InvalidInput {
+          field
+          message
+        }
+        ... on NotFoundProblem {
+          field
+          message
+        }
+      }
+    }
+  }
+`);
+
+const DeleteChannelMutation = graphql(`
+  mutation DeleteNotificationChannel($id: ID!) {
+    deleteNotificationChannel(id: $id) {
+      removed
+      errors {
+        __typename
+        ... on InvalidInput {
+          message
+        }
+        ... on NotFoundProblem {
+          message
+        }
+      }
+    }
+  }
+`);
+
 const TestChannelMutation = graphql(`
   mutation TestNotificationChannel($id: ID!) {
     testNotificationChannel(id: $id) {
@@ -172,6 +218,76 @@ type Subscription = { id: string; channelId: string; events: readonly string[]; 
 
 const STATUS_TONE: Record<string, Tone> = { sent: 'success', failed: 'danger', pending: 'info', deferred: 'warning' };
 
+/** Editing a channel in place: its name and settings, pre-filled; secrets stay unless a new one is typed. */
+function EditChannel({ channel, kind, saved, cancel }: { channel: Channel; kind: ChannelKind; saved: (name: string) => void; cancel: () => void }) {
+  const t = useT();
+  const [name, setName] = useState(channel.name);
+  const [values, setValues] = useState<ChannelValues>(() => channelValuesFromSettings(kind, channel.settings));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [other, setOther] = useState<string[]>([]);
+  const [state, edit] = useMutation(EditChannelMutation);
+  const form = useRef<HTMLFormElement>(null);
+  const focusFirstError = () => setTimeout(() => form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
+  // focus starts on the name, the first thing to change
+  useEffect(() => {
+    form.current?.querySelector<HTMLInputElement>('input')?.focus();
+  }, []);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setOther([]);
+    const built = buildChannelSettings(kind, name, values, { storedSecrets: channel.secretFields });
+    setErrors(Object.fromEntries(Object.entries(built.errors).map(([k, v]) => [k, t(v as MessageKey)])));
+    if (!built.settings) {
+      focusFirstError();
+      return;
+    }
+    const r = await edit({ id: channel.id, name: name.trim(), settings: built.settings });
+    const payload = r.data?.updateNotificationChannel;
+    if (!payload) return;
+    if (payload.errors.length) {
+      const split = splitProblems(payload.errors, channelFormKeys(kind));
+      setErrors(split.fields);
+      setOther(split.other);
+      focusFirstError();
+      return;
+    }
+    if (payload.channel) saved(payload.channel.name);
+  };
+  return (
+    <form
+      ref={form}
+      onSubmit={submit}
+      noValidate
+      aria-label={t('notifications.editNamed', { name: channel.name })}
+      className="space-y-4 rounded-md bg-slate-50 p-3 dark:bg-slate-800/60"
+    >
+      <Field label={t('notifications.name')} error={errors.name} required>
+        {(props) => <input {...props} className={inputClass} value={name} onChange={(e) => setName(e.target.value)} />}
+      </Field>
+      <ChannelSettingsFields kind={kind} values={values} setValues={setValues} errors={errors} storedSecrets={channel.secretFields} />
+      {other.length > 0 && (
+        <Notice tone="error" title={t('notifications.refused')}>
+          <ul>
+            {other.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        </Notice>
+      )}
+      {state.error && <ApiError error={state.error} />}
+      <div className="flex flex-wrap gap-2">
+        <Button type="submit" busy={state.fetching}>
+          {t('notifications.saveChanges')}
+        </Button>
+        <Button variant="secondary" onClick={cancel}>
+          {t('notifications.cancel')}
+        </Button>
+      </div>
+    </form>
+  );
+}
+
 function ChannelItem({ channel, subscriptions, changed }: { channel: Channel; subscriptions: Subscription[]; changed: () => void }) {
   const t = useT();
   const [testState, test] = useMutation(TestChannelMutation);
@@ -181,6 +297,25 @@ function ChannelItem({ channel, subscriptions, changed }: { channel: Channel; su
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const [events, setEvents] = useState<NotificationEvent[]>([]);
   const [subMessage, setSubMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [editing, setEditing] = useState(false);
+  const [edited, setEdited] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const [deleteState, remove] = useMutation(DeleteChannelMutation);
+  const [deleteProblem, setDeleteProblem] = useState<string | null>(null);
+  const kind = editableKind(channel.kind);
+
+  const confirmDelete = async () => {
+    setDeleteProblem(null);
+    const r = await remove({ id: channel.id });
+    const payload = r.data?.deleteNotificationChannel;
+    if (payload?.removed) {
+      setConfirming(false);
+      changed();
+    } else if (payload) {
+      setConfirming(false);
+      setDeleteProblem(payload.errors.map((e) => e.message).join('; ') || t('notifications.notDeleted'));
+    } else setConfirming(false);
+  };
 
   const runTest = async () => {
     setResult(null);
@@ -234,6 +369,7 @@ function ChannelItem({ channel, subscriptions, changed }: { channel: Channel; su
         <Button
           variant="ghost"
           busy={updateState.fetching}
+          aria-label={`${t(channel.enabled ? 'notifications.disable' : 'notifications.enable')}: ${channel.name}`}
           onClick={async () => {
             await update({ id: channel.id, enabled: !channel.enabled });
             changed();
@@ -241,7 +377,55 @@ function ChannelItem({ channel, subscriptions, changed }: { channel: Channel; su
         >
           {t(channel.enabled ? 'notifications.disable' : 'notifications.enable')}
         </Button>
+        {kind && (
+          <Button
+            variant="ghost"
+            aria-label={`${t('notifications.edit')}: ${channel.name}`}
+            aria-expanded={editing}
+            onClick={() => {
+              setEdited(null);
+              setEditing(!editing);
+            }}
+          >
+            {t('notifications.edit')}
+          </Button>
+        )}
+        <Button
+          variant="ghost"
+          className="text-red-700 dark:text-red-400"
+          aria-label={`${t('notifications.delete')}: ${channel.name}`}
+          onClick={() => setConfirming(true)}
+        >
+          {t('notifications.delete')}
+        </Button>
       </div>
+      {editing && kind && (
+        <EditChannel
+          channel={channel}
+          kind={kind}
+          cancel={() => setEditing(false)}
+          saved={(name) => {
+            setEditing(false);
+            setEdited(t('notifications.saved', { name }));
+            changed();
+          }}
+        />
+      )}
+      {edited && <Notice tone="success">{edited}</Notice>}
+      {updateState.error && <ApiError error={updateState.error} />}
+      {deleteState.error && <ApiError error={deleteState.error} />}
+      {deleteProblem && <Notice tone="error">{deleteProblem}</Notice>}
+      <ConfirmDialog
+        open={confirming}
+        title={t('notifications.deleteTitle', { name: channel.name })}
+        confirmLabel={t('notifications.delete')}
+        cancelLabel={t('notifications.cancel')}
+        busy={deleteState.fetching}
+        onConfirm={() => void confirmDelete()}
+        onCancel={() => setConfirming(false)}
+      >
+        {t('notifications.deleteBody')}
+      </ConfirmDialog>
       {testState.error && <ApiError error={testState.error} />}
       {result && <Notice tone={result.ok ? 'success' : 'error'}>{result.text}</Notice>}
       {subscriptions.length > 0 && (
@@ -298,6 +482,75 @@ function ChannelItem({ channel, subscriptions, changed }: { channel: Channel; su
         </Button>
       </form>
     </li>
+  );
+}
+
+/** A kind's settings fields; editing (`storedSecrets`), a stored secret left empty stays as it is. */
+function ChannelSettingsFields({
+  kind,
+  values,
+  setValues,
+  errors,
+  storedSecrets,
+}: {
+  kind: ChannelKind;
+  values: ChannelValues;
+  setValues: (values: ChannelValues) => void;
+  errors: Record<string, string>;
+  storedSecrets?: readonly string[];
+}) {
+  const t = useT();
+  return (
+    <>
+      {CHANNEL_FIELDS[kind].map((field) => {
+        const key = `settings.${field.name}`;
+        const label = t(`channelField.${field.name}` as BaseKey);
+        const value = values[field.name];
+        const set = (v: string | boolean) => setValues({ ...values, [field.name]: v });
+        if (field.type === 'checkbox') {
+          return (
+            <Field key={key} label={label} error={errors[key]} inline>
+              {(props) => <input {...props} type="checkbox" className="h-4 w-4" checked={value === true} onChange={(e) => set(e.target.checked)} />}
+            </Field>
+          );
+        }
+        const kept = field.type === 'secret' && storedSecrets?.includes(field.name) === true;
+        const hint = kept
+          ? t('notifications.secretUnchanged')
+          : field.type === 'secret'
+            ? t('notifications.secretHint')
+            : field.type === 'list'
+              ? t('notifications.listHint')
+              : undefined;
+        return (
+          <Field
+            key={key}
+            label={label}
+            error={errors[key]}
+            required={field.required && !kept}
+            note={kept ? t('notifications.secretStored') : field.required ? undefined : t('notifications.optional')}
+            hint={hint}
+          >
+            {(props) =>
+              field.type === 'list' ? (
+                <textarea {...props} rows={2} className={inputClass} value={String(value ?? '')} onChange={(e) => set(e.target.value)} />
+              ) : (
+                <input
+                  {...props}
+                  className={inputClass}
+                  type={field.type === 'secret' ? 'password' : field.type === 'url' ? 'url' : 'text'}
+                  inputMode={field.type === 'number' ? 'numeric' : undefined}
+                  autoComplete={field.type === 'secret' ? 'new-password' : 'off'}
+                  placeholder={kept ? t('notifications.secretPlaceholder') : field.placeholder}
+                  value={String(value ?? '')}
+                  onChange={(e) => set(e.target.value)}
+                />
+              )
+            }
+          </Field>
+        );
+      })}
+    </>
   );
 }
 
@@ -371,40 +624,7 @@ function AddChannel({ added }: { added: () => void }) {
             {(props) => <input {...props} className={inputClass} value={name} onChange={(e) => setName(e.target.value)} />}
           </Field>
         </div>
-        {CHANNEL_FIELDS[kind].map((field) => {
-          const key = `settings.${field.name}`;
-          const label = t(`channelField.${field.name}` as BaseKey);
-          const value = values[field.name];
-          const set = (v: string | boolean) => setValues({ ...values, [field.name]: v });
-          if (field.type === 'checkbox') {
-            return (
-              <Field key={key} label={label} error={errors[key]} inline>
-                {(props) => <input {...props} type="checkbox" className="h-4 w-4" checked={value === true} onChange={(e) => set(e.target.checked)} />}
-              </Field>
-            );
-          }
-          const hint = field.type === 'secret' ? t('notifications.secretHint') : field.type === 'list' ? t('notifications.listHint') : undefined;
-          return (
-            <Field key={key} label={label} error={errors[key]} required={field.required} note={field.required ? undefined : t('notifications.optional')} hint={hint}>
-              {(props) =>
-                field.type === 'list' ? (
-                  <textarea {...props} rows={2} className={inputClass} value={String(value ?? '')} onChange={(e) => set(e.target.value)} />
-                ) : (
-                  <input
-                    {...props}
-                    className={inputClass}
-                    type={field.type === 'secret' ? 'password' : field.type === 'url' ? 'url' : 'text'}
-                    inputMode={field.type === 'number' ? 'numeric' : undefined}
-                    autoComplete={field.type === 'secret' ? 'new-password' : 'off'}
-                    placeholder={field.placeholder}
-                    value={String(value ?? '')}
-                    onChange={(e) => set(e.target.value)}
-                  />
-                )
-              }
-            </Field>
-          );
-        })}
+        <ChannelSettingsFields kind={kind} values={values} setValues={setValues} errors={errors} />
         {other.length > 0 && (
           <Notice tone="error" title={t('notifications.refused')}>
             <ul>
@@ -444,6 +664,7 @@ export default function Notifications() {
         </div>
       )}
       {!data && fetching && <Loading label={t('app.loading')} />}
+      {data && <ThisDevice channels={data.notificationChannels} changed={reload} />}
       <div className="grid gap-4 lg:grid-cols-2">
         <AddChannel added={reload} />
         <div className="space-y-4">

@@ -1,14 +1,24 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
+import type { CombinedError } from 'urql';
+import { AccountSettings } from '../account/Account';
 import { LANGUAGES } from '../i18n/translate';
 import { useSettings, useT } from '../lib/context';
+import { tileOverrideProblem } from '../lib/mapTiles';
+import { usePreferencesHome, useSavePreferences } from '../lib/preferencesSync';
+import { splitProblems } from '../lib/problems';
 import { validCurrency, validLocale, validTimeZone, type Settings as SettingsValue } from '../lib/settings';
 import { getToken, setToken } from '../lib/token';
 import type { DistanceUnit, PressureUnit, TemperatureUnit } from '../lib/units';
+import { ApiError } from '../ui/ApiError';
 import { Button } from '../ui/Button';
 import { Card } from '../ui/Card';
 import { Field, inputClass } from '../ui/Field';
 import { PageHeader } from '../ui/Layout';
+import { MapTileFields } from '../ui/map/MapTileFields';
 import { Notice } from '../ui/Notice';
+
+// the fields of setPreferences's errors shown beside their field (the rest, e.g. the tiles' credit, above Save)
+const SHOWN_FIELDS = ['locale', 'currency', 'timeZone', 'mapTileUrl'];
 
 const LOCALES = ['en-GB', 'en-US', 'de-DE', 'de-AT', 'de-CH', 'fr-FR', 'nl-NL', 'sv-SE', 'nb-NO'];
 
@@ -25,26 +35,62 @@ export default function Settings() {
   const { settings, save } = useSettings();
   const [draft, setDraft] = useState<SettingsValue>(settings);
   const [token, setTokenDraft] = useState(getToken() ?? '');
-  const [saved, setSaved] = useState(false);
+  const [saved, setSaved] = useState<'user' | 'browser' | null>(null);
+  // where the settings are kept: with the user (a user's token or session) or in this browser only
+  const home = usePreferencesHome();
+  const [{ fetching: saving }, savePreferences] = useSavePreferences();
+  // untouched, the form follows the settings (e.g. the user's, once read from the server)
+  const [touched, setTouched] = useState(false);
+  const [refused, setRefused] = useState<string[]>([]);
+  const [requestError, setRequestError] = useState<CombinedError | null>(null);
+  // the account part reads `me` anew whenever a token is saved
+  const [account, setAccount] = useState(0);
   const [problems, setProblems] = useState<Record<string, string>>({});
   const locales = LOCALES.includes(settings.locale) ? LOCALES : [settings.locale, ...LOCALES];
 
+  useEffect(() => {
+    if (!touched) setDraft(settings);
+  }, [settings, touched]);
+
   function update(next: Partial<SettingsValue>) {
     setDraft((previous) => ({ ...previous, ...next }));
-    setSaved(false);
+    setTouched(true);
+    setSaved(null);
   }
 
-  function submit(event: FormEvent) {
+  async function submit(event: FormEvent) {
     event.preventDefault();
     const found: Record<string, string> = {};
     if (!validLocale(draft.locale)) found.locale = t('validation.required');
     if (!validCurrency(draft.currency)) found.currency = t('validation.choice', { choices: 'EUR, USD, GBP, …' });
     if (!validTimeZone(draft.timeZone)) found.timeZone = t('validation.required');
+    const tiles = tileOverrideProblem(draft.mapTileUrl);
+    if (tiles) found.mapTileUrl = t(tiles);
     setProblems(found);
+    setRefused([]);
+    setRequestError(null);
     if (Object.keys(found).length > 0) return;
+    // with the user's own token they are saved with the user, whole; a new token brings its user's settings
+    // instead (read as the token changes), so this browser's do not overwrite them
+    const toUser = home === 'user' && (token.trim() || null) === getToken();
+    if (toUser) {
+      const result = await savePreferences(draft);
+      if (!result.saved) {
+        if ('error' in result) {
+          setRequestError(result.error);
+        } else {
+          const split = splitProblems(result.problems, SHOWN_FIELDS);
+          setProblems(split.fields);
+          setRefused(split.other);
+        }
+        return;
+      }
+    }
     save(draft);
     setToken(token || null);
-    setSaved(true);
+    setTouched(false);
+    setSaved(toUser ? 'user' : 'browser');
+    setAccount((n) => n + 1);
   }
 
   return (
@@ -52,6 +98,11 @@ export default function Settings() {
       <PageHeader title={t('settings.title')} />
       <Card className="max-w-xl">
         <form onSubmit={submit} noValidate className="space-y-4">
+          {home !== 'checking' && (
+            <p className="text-sm text-slate-700 dark:text-slate-300" data-testid="settings-home" data-home={home}>
+              {t(home === 'user' ? 'settings.keptUser' : 'settings.keptBrowser')}
+            </p>
+          )}
           <Field label={t('settings.language')} hint={t('settings.languageHint')} error={problems.locale}>
             {(props) => (
               <select {...props} value={draft.locale} onChange={(e) => update({ locale: e.target.value })} className={inputClass}>
@@ -118,6 +169,7 @@ export default function Settings() {
           <Field label={t('settings.timeZone')} error={problems.timeZone}>
             {(props) => <input {...props} value={draft.timeZone} onChange={(e) => update({ timeZone: e.target.value })} className={inputClass} />}
           </Field>
+          <MapTileFields draft={draft} update={update} error={problems.mapTileUrl} />
           <Field label={t('settings.token')} hint={t('settings.tokenHint')}>
             {(props) => (
               <input
@@ -128,16 +180,29 @@ export default function Settings() {
                 placeholder="tsk_…"
                 onChange={(e) => {
                   setTokenDraft(e.target.value);
-                  setSaved(false);
+                  setSaved(null);
                 }}
                 className={inputClass}
               />
             )}
           </Field>
-          <Button type="submit">{t('settings.save')}</Button>
-          {saved && <Notice tone="success">{t('settings.saved')}</Notice>}
+          {refused.length > 0 && (
+            <Notice tone="error" title={t('settings.refused')}>
+              <ul className="list-disc pl-5">
+                {refused.map((problem) => (
+                  <li key={problem}>{problem}</li>
+                ))}
+              </ul>
+            </Notice>
+          )}
+          {requestError && <ApiError error={requestError} />}
+          <Button type="submit" busy={saving} disabled={home === 'checking'}>
+            {t('settings.save')}
+          </Button>
+          {saved && <Notice tone="success">{t(saved === 'user' ? 'settings.savedUser' : 'settings.saved')}</Notice>}
         </form>
       </Card>
+      <AccountSettings key={account} />
     </>
   );
 }

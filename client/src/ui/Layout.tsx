@@ -1,7 +1,10 @@
-import { Suspense, useEffect, useRef, type ReactNode } from 'react';
+import { Suspense, useEffect, useRef, useState, type ReactNode } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
+import { HelixNav } from '../helix/HelixNav';
 import { useT } from '../lib/context';
 import { Loading } from './Notice';
+import { PaletteLauncher } from './PaletteLauncher';
+import { UpdateNotice } from './UpdateNotice';
 
 const navClass = ({ isActive }: { isActive: boolean }) =>
   `rounded-md px-3 py-2 text-sm font-medium ${
@@ -16,8 +19,12 @@ export function Layout() {
   const location = useLocation();
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
+  // below the sm breakpoint the main navigation folds into a menu button
+  const [menuOpen, setMenuOpen] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
   // after a navigation, focus moves to the new page so screen readers start there
   useEffect(() => {
+    setMenuOpen(false);
     if (first.current) {
       first.current = false;
       return;
@@ -33,13 +40,26 @@ export function Layout() {
         {t('app.skipToContent')}
       </a>
       <header className="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-4 px-4 py-3">
+        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3">
           <NavLink to="/" className="text-lg font-bold tracking-tight">
             {t('app.name')}
           </NavLink>
-          <nav aria-label={t('nav.main')} className="flex flex-wrap gap-1">
+          <nav
+            id="main-nav"
+            aria-label={t('nav.main')}
+            onKeyDown={(event) => {
+              if (event.key === 'Escape' && menuOpen) {
+                setMenuOpen(false);
+                menuButton.current?.focus();
+              }
+            }}
+            className={`${menuOpen ? 'flex' : 'hidden'} order-last w-full flex-col gap-1 sm:order-none sm:flex sm:w-auto sm:flex-row sm:flex-wrap`}
+          >
             <NavLink to="/" end className={navClass}>
               {t('nav.fleet')}
+            </NavLink>
+            <NavLink to="/places" className={navClass}>
+              {t('nav.places')}
             </NavLink>
             <NavLink to="/exports" className={navClass}>
               {t('nav.exports')}
@@ -50,12 +70,30 @@ export function Layout() {
             <NavLink to="/automations" className={navClass}>
               {t('nav.automations')}
             </NavLink>
+            <HelixNav className={navClass} />
             <NavLink to="/settings" className={navClass}>
               {t('nav.settings')}
             </NavLink>
           </nav>
+          <div className="ml-auto flex items-center gap-2">
+            <PaletteLauncher />
+            <button
+              ref={menuButton}
+              type="button"
+              aria-expanded={menuOpen}
+              aria-controls="main-nav"
+              onClick={() => setMenuOpen((open) => !open)}
+              className="inline-flex min-h-10 items-center gap-2 rounded-md border border-slate-300 px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 sm:hidden dark:border-slate-700 dark:text-slate-200 dark:hover:bg-slate-800"
+            >
+              <svg aria-hidden="true" viewBox="0 0 20 20" className="size-4" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+                {menuOpen ? <path d="m5 5 10 10M15 5 5 15" /> : <path d="M3 5h14M3 10h14M3 15h14" />}
+              </svg>
+              {t('nav.menu')}
+            </button>
+          </div>
         </div>
       </header>
+      <UpdateNotice />
       <main id="main" ref={main} tabIndex={-1} className="mx-auto max-w-6xl px-4 py-6 outline-none">
         <Suspense fallback={<Loading label={t('app.loading')} />}>
           <Outlet />

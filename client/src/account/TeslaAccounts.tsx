@@ -1,0 +1,215 @@
+import { useState, type FormEvent } from 'react';
+import { useMutation, useQuery, type CombinedError } from 'urql';
+import { graphql } from '../gql';
+import type { TokenScope } from '../gql/graphql';
+import { buildTeslaAppInput, emptyTeslaApp, teslaConnected, teslaStatusTone, type FormError, type TeslaAppValues } from '../lib/account';
+import { useFormat, useT } from '../lib/context';
+import { splitProblems } from '../lib/problems';
+import { Badge } from '../ui/Badge';
+import { Button } from '../ui/Button';
+import { Card } from '../ui/Card';
+import { ConfirmAction } from '../ui/ConfirmAction';
+import { Field, inputClass } from '../ui/Field';
+import { Loading, Notice } from '../ui/Notice';
+import { AccountError } from './AccountError';
+
+const TeslaAccountsQuery = graphql(`
+  query AccountTeslaAccounts {
+    teslaAccounts {
+      id
+      clientId
+      redirectUri
+      scopes
+      status
+      region
+      accessExpiresAt
+      lastError
+    }
+  }
+`);
+
+const ConnectMutation = graphql(`
+  mutation AccountConnectTesla($input: TeslaAppInput!) {
+    connectTeslaAccount(input: $input) {
+      authorizeUrl
+      account {
+        id
+        status
+      }
+      errors {
+        __typename
+        ... on InvalidInput {
+          field
+          message
+        }
+        ... on NotFoundProblem {
+          field
+          message
+        }
+      }
+    }
+  }
+`);
+
+const DisconnectMutation = graphql(`
+  mutation AccountDisconnectTesla($id: ID!) {
+    disconnectTeslaAccount(id: $id)
+  }
+`);
+
+const FIELDS = ['clientId', 'clientSecret', 'redirectUri', 'scopes'];
+const KNOWN_STATUS = ['pending', 'connected', 'reauth_required', 'revoked'] as const;
+
+/**
+ * Tesla accounts, reached through the owner's own developer app: the list (every user's for an
+ * administrator) with status, region, token expiry and last error; connecting one (then signing in at
+ * Tesla's page the API names); disconnecting one.
+ */
+export function TeslaAccounts({ scopes, isAdmin }: { scopes: readonly TokenScope[]; isAdmin: boolean }) {
+  const t = useT();
+  const format = useFormat();
+  const [{ data, fetching, error }, refetch] = useQuery({ query: TeslaAccountsQuery, requestPolicy: 'network-only' });
+  const [values, setValues] = useState<TeslaAppValues>(() => emptyTeslaApp(window.location.origin));
+  const [errors, setErrors] = useState<Record<string, FormError>>({});
+  const [apiFields, setApiFields] = useState<Record<string, string>>({});
+  const [apiOther, setApiOther] = useState<string[]>([]);
+  const [requestError, setRequestError] = useState<CombinedError | null>(null);
+  const [authorizeUrl, setAuthorizeUrl] = useState<string | null>(null);
+  const [disconnecting, setDisconnecting] = useState<string | null>(null);
+  const [connectState, connect] = useMutation(ConnectMutation);
+  const [, disconnect] = useMutation(DisconnectMutation);
+  const canConnect = scopes.includes('COMMAND');
+  const refresh = () => refetch({ requestPolicy: 'network-only' });
+  const set = (patch: Partial<TeslaAppValues>) => setValues((previous) => ({ ...previous, ...patch }));
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const built = buildTeslaAppInput(values);
+    setErrors(built.errors);
+    setApiFields({});
+    setApiOther([]);
+    setRequestError(null);
+    setAuthorizeUrl(null);
+    if (!built.input) return;
+    const result = await connect({ input: built.input });
+    if (result.error) {
+      setRequestError(result.error);
+      return;
+    }
+    const payload = result.data?.connectTeslaAccount;
+    if (!payload) return;
+    if (payload.errors.length > 0) {
+      const { fields, other } = splitProblems(payload.errors.map((e) => ({ field: 'field' in e ? e.field : null, message: 'message' in e ? e.message : '' })), FIELDS);
+      setApiFields(fields);
+      setApiOther(other);
+      return;
+    }
+    setAuthorizeUrl(payload.authorizeUrl ?? null);
+    set({ clientSecret: '' });
+    refresh();
+  }
+
+  async function disconnectAccount(id: string) {
+    setDisconnecting(id);
+    setRequestError(null);
+    const result = await disconnect({ id });
+    setDisconnecting(null);
+    if (result.error) setRequestError(result.error);
+    refresh();
+  }
+
+  const fieldError = (name: string): string | null => {
+    const own = errors[name];
+    return own ? t(own.key, own.params) : (apiFields[name] ?? null);
+  };
+  const accounts = data?.teslaAccounts ?? [];
+  return (
+    <Card title={t('account.tesla.title')}>
+      <div className="space-y-4">
+        <p className="text-sm text-slate-700 dark:text-slate-300">{isAdmin ? t('account.tesla.explainAdmin') : t('account.tesla.explain')}</p>
+        {error && <AccountError error={error} />}
+        {!data && fetching && <Loading label={t('app.loading')} />}
+        {data && accounts.length === 0 && <p className="text-sm">{t('account.tesla.none')}</p>}
+        {accounts.length > 0 && (
+          <ul className="divide-y divide-slate-200 text-sm dark:divide-slate-800" aria-label={t('account.tesla.list')}>
+            {accounts.map((account) => (
+              <li key={account.id} className="flex flex-wrap items-center gap-2 py-2" data-account-id={account.id} data-status={account.status}>
+                <span className="font-medium break-all">{t('account.tesla.app', { clientId: account.clientId })}</span>
+                <Badge tone={teslaStatusTone(account.status)}>
+                  {(KNOWN_STATUS as readonly string[]).includes(account.status) ? t(`account.teslaStatus.${account.status as (typeof KNOWN_STATUS)[number]}`) : account.status}
+                </Badge>
+                {account.region && <Badge>{t('account.tesla.region', { region: account.region.toUpperCase() })}</Badge>}
+                <span className="basis-full text-xs text-slate-600 dark:text-slate-400">
+                  {account.accessExpiresAt ? t('account.tesla.expiresAt', { when: format.dateTime(account.accessExpiresAt) }) : t('account.tesla.noToken')}
+                  {' · '}
+                  <span className="break-all">{account.redirectUri}</span>
+                </span>
+                {account.lastError && (
+                  <p className="basis-full text-sm text-amber-900 dark:text-amber-200">{t('account.tesla.lastError', { error: account.lastError })}</p>
+                )}
+                {teslaConnected(account.status) && canConnect && (
+                  <ConfirmAction
+                    label={t('account.tesla.disconnect')}
+                    accessibleLabel={t('account.tesla.disconnectNamed', { clientId: account.clientId })}
+                    question={t('account.tesla.disconnectQuestion', { clientId: account.clientId })}
+                    confirmLabel={t('account.tesla.disconnectConfirm')}
+                    cancelLabel={t('account.cancel')}
+                    busy={disconnecting === account.id}
+                    onConfirm={() => void disconnectAccount(account.id)}
+                  />
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+        {requestError && <AccountError error={requestError} />}
+        {authorizeUrl && (
+          <Notice tone="success" title={t('account.tesla.nextTitle')}>
+            <p>{t('account.tesla.next')}</p>
+            <p className="mt-2">
+              <a href={authorizeUrl} target="_blank" rel="noopener noreferrer" className="font-semibold underline" data-testid="tesla-authorize">
+                {t('account.tesla.openTesla')}
+              </a>
+            </p>
+          </Notice>
+        )}
+        {canConnect ? (
+          <form onSubmit={submit} noValidate className="space-y-4" aria-label={t('account.tesla.connectTitle')}>
+            <h3 className="text-sm font-semibold">{t('account.tesla.connectTitle')}</h3>
+            <div className="grid gap-4 sm:grid-cols-2">
+              <Field label={t('account.tesla.clientId')} error={fieldError('clientId')} required>
+                {(props) => <input {...props} autoComplete="off" value={values.clientId} onChange={(e) => set({ clientId: e.target.value })} className={inputClass} />}
+              </Field>
+              <Field label={t('account.tesla.clientSecret')} hint={t('account.tesla.clientSecretHint')} error={fieldError('clientSecret')} required>
+                {(props) => (
+                  <input {...props} type="password" autoComplete="off" value={values.clientSecret} onChange={(e) => set({ clientSecret: e.target.value })} className={inputClass} />
+                )}
+              </Field>
+            </div>
+            <Field label={t('account.tesla.redirectUri')} hint={t('account.tesla.redirectUriHint')} error={fieldError('redirectUri')} required>
+              {(props) => <input {...props} type="url" value={values.redirectUri} onChange={(e) => set({ redirectUri: e.target.value })} className={inputClass} />}
+            </Field>
+            <Field label={t('account.tesla.scopes')} hint={t('account.tesla.scopesHint')} note={`(${t('commands.optional')})`} error={fieldError('scopes')}>
+              {(props) => <input {...props} value={values.scopes} onChange={(e) => set({ scopes: e.target.value })} className={inputClass} />}
+            </Field>
+            <Field label={t('account.tesla.china')} inline>
+              {(props) => <input {...props} type="checkbox" className="h-4 w-4" checked={values.china} onChange={(e) => set({ china: e.target.checked })} />}
+            </Field>
+            {apiOther.length > 0 && (
+              <Notice tone="error">
+                {apiOther.map((problem) => (
+                  <p key={problem}>{problem}</p>
+                ))}
+              </Notice>
+            )}
+            <Button type="submit" busy={connectState.fetching}>
+              {t('account.tesla.connect')}
+            </Button>
+          </form>
+        ) : (
+          <p className="text-sm">{t('account.tesla.needsCommand')}</p>
+        )}
+      </div>
+    </Card>
+  );
+}
