@@ -55,6 +55,7 @@ log = logging.getLogger("teslasync.automations")
 
 RUN_ACTIONS = JobOptions(timeout_s=300, retries=3, retry_delay_s=10, max_retry_delay_s=300)
 TICK_EVERY_S = 15.0
+RECHECK_S = 1.0  # while telemetry flows, an edit is looked for at most this often (a cheap version query)
 DRY_RUN_MAX_DAYS = 31
 DRY_RUN_MAX_ROWS = 2_000_000
 ALWAYS_READ = ("Soc", "BatteryLevel", "Location", "DetailedChargeState", "ChargeLimitSoc")
@@ -68,8 +69,8 @@ def circles(rows: Sequence[Any]) -> dict[int, Circle]:
 
 
 class AutomationRunner:
-    """The live side. Rules, tags and geofences are reloaded when they change (checked on each tick), so an
-    edit through any replica takes effect within seconds."""
+    """The live side. Rules, tags and geofences are reloaded when they change (looked for at most every
+    second while telemetry flows, and on each tick), so an edit through any replica judges the next values."""
 
     def __init__(self, db: Database, queues: JobQueues) -> None:
         self.db = db
@@ -81,6 +82,7 @@ class AutomationRunner:
         self.states: dict[str, str] = {}
         self.version: tuple[object, ...] | None = None
         self.recorded = 0
+        self._checked = float("-inf")  # when telemetry last looked for an edit (monotonic)
 
     async def reload(self, *, force: bool = False) -> None:
         async with self.db.transaction() as session:
@@ -115,9 +117,16 @@ class AutomationRunner:
         vehicles = await vehicles_repo.list_vehicles(session, frozenset(roles))
         return frozenset(vehicle.vin for vehicle in vehicles)
 
-    async def on_samples(self, batches: Sequence[VehicleSamples], alerts: Sequence[CarEvent]) -> None:
-        if self.version is None:
+    async def _current(self) -> None:
+        """Rules as stored, looked for at most every RECHECK_S while telemetry flows (the tick looks too):
+        a rule saved a moment ago judges the next values."""
+        now = time.monotonic()
+        if self.version is None or now - self._checked >= RECHECK_S:
+            self._checked = now
             await self.reload()
+
+    async def on_samples(self, batches: Sequence[VehicleSamples], alerts: Sequence[CarEvent]) -> None:
+        await self._current()
         firings: list[Firing] = []
         for batch in batches:
             firings += self.engine.observe(batch.vin, self.tags.get(batch.vin, set()), batch.samples)
@@ -128,8 +137,7 @@ class AutomationRunner:
         await self.record(firings)
 
     async def on_announcement(self, vin: str, topic: str, doc: dict[str, object], at: datetime) -> None:
-        if self.version is None:
-            await self.reload()
+        await self._current()
         tags = self.tags.get(vin, set())
         if topic == STATE_TOPIC:
             state = str(doc["state"])

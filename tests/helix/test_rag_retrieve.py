@@ -93,16 +93,19 @@ async def test_vector_search_needs_an_embedder(indexed: Database) -> None:
 
 
 async def test_hybrid_fuses_both_lists(indexed: Database) -> None:
-    hits = await search(
-        indexed,
-        "How do I stop notifications at night?",
-        k=5,
-        mode="hybrid",
-        embedder=embed,
-        embedding_model=MODEL,
-    )
-    assert "notifications.md#quiet-hours" in [hit.link for hit in hits]
-    assert len({hit.link for hit in hits}) == len(hits) == 5
+    # which sections win depends on the docs and, with the mock's hashed bag-of-words vectors, on chance:
+    # what holds is that the answer draws on both lists (bench/rag.py measures the quality)
+    query = "How do I stop notifications at night?"
+    hits = await search(indexed, query, k=5, mode="hybrid", embedder=embed, embedding_model=MODEL)
+    fts = {hit.link for hit in await search(indexed, query, k=10, mode="fts")}
+    vector = {
+        hit.link
+        for hit in await search(indexed, query, k=10, mode="vector", embedder=embed, embedding_model=MODEL)
+    }
+    links = {hit.link for hit in hits}
+    assert links & fts, "nothing of the full-text list"
+    assert links & (vector - fts), "nothing only the vector list found"
+    assert len(links) == len(hits) == 5
     assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
     assert all(hit.score <= 2 / 61 for hit in hits)  # RRF scores
 

@@ -236,17 +236,16 @@ def fast_ticks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(automation_jobs, "TICK_EVERY_S", 0.2)
 
 
-async def test_a_rule_saved_after_telemetry_began_is_picked_up_by_the_running_service(
+async def test_a_debounced_rule_fires_on_the_services_own_tick_without_more_telemetry(
     fast_ticks: None, live: Live
 ) -> None:
-    # the live engine has loaded its (empty) rules with the first batch; only its own tick reloads them
-    start = datetime.now(UTC) - timedelta(minutes=10)
-    await live.soc(70, start)
-    saved = await live.gql(SAVE, rule=low_battery(live.channel_id))
+    saved = await live.gql(SAVE, rule=low_battery(live.channel_id, debounce_s=1))
     assert saved["createAutomationRule"]["errors"] == []
-    await asyncio.sleep(1.0)  # a few ticks
-    for offset, value in enumerate([60, 45], start=1):
-        await live.soc(value, start + timedelta(seconds=10 * offset))
+    now = datetime.now(UTC)
+    await live.soc(70, now - timedelta(seconds=5))
+    await live.soc(45, now)
+    # no value comes after: only the service's own tick sees the level stay below 50 for a second
+    assert await _runs(live.db) == []
 
     async def fired() -> bool:
         return len(await _runs(live.db)) == 1
