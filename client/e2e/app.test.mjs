@@ -1,37 +1,20 @@
 // End to end: the built client in Debian's Chromium (driven by playwright-core) against the real API in
 // demo mode, whose simulated car streams telemetry. Screenshots go to test-results/.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { resultsDir, startStack } from './stack.mjs';
-
-const VIN = '5YJ3E7EB2NF000001';
-const CAR = 'Demo Model 3';
-// the demo car (sped up, see stack.mjs) parks a few seconds before its first drive; then values change every second
-const LIVE_CHANGE_TIMEOUT_MS = Number(process.env.E2E_LIVE_TIMEOUT_MS ?? 150_000);
-// the first drive ends about a minute after the API starts, the first charge a minute later
-const SESSION_TIMEOUT_MS = Number(process.env.E2E_SESSION_TIMEOUT_MS ?? 180_000);
+import { after, before, describe } from 'node:test';
+import { CAR, LIVE_CHANGE_TIMEOUT_MS, openBrowser, screenshot, SESSION_TIMEOUT_MS, testWithReport, VIN } from './helpers.mjs';
+import { startStack } from './stack.mjs';
 
 let stack;
 let browser;
 let page;
-const consoleErrors = [];
-
-async function shot(name) {
-  await page.screenshot({ path: join(resultsDir, `${name}.png`), fullPage: true });
-}
+let consoleErrors = [];
+const test = testWithReport(() => page);
+const shot = (name) => screenshot(page, name);
 
 before(async () => {
   stack = await startStack();
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true });
-  const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Berlin', viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(20_000);
-  page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(String(error)));
+  ({ browser, page, consoleErrors } = await openBrowser());
 });
 
 after(async () => {

@@ -2,45 +2,31 @@
 // of notification channels and automation rules, in Debian's Chromium against the real API in demo mode.
 // One stack for both (a stack start costs a minute). Screenshots go to test-results/.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { resultsDir, startStack } from './stack.mjs';
+import { after, before, describe } from 'node:test';
+import { CAR, graphqlClient, openBrowser, screenshot, signIn, sleep, testWithReport, until, userToken, VIN } from './helpers.mjs';
+import { startStack } from './stack.mjs';
 
-const VIN = '5YJ3E7EB2NF000001';
-const CAR = 'Demo Model 3';
 // docs/helix.md "Switching it on"; the mock provider is refused outside demo mode (teslasync/helix/providers/factory.py)
 const HELIX_ENV = { TESLASYNC_HELIX_ENABLED: 'true', TESLASYNC_HELIX_PROVIDER: 'mock' };
-// six demo cars: a schedule rule fires once for each, so one minute gives more than a page (five) of runs
-const STACK_ENV = { ...HELIX_ENV, TESLASYNC_DEMO_VEHICLES: '6' };
+// six demo cars: a schedule rule fires once for each, so one minute gives more than a page (five) of runs.
+// The mutation limit per principal (docs/configuration.md) is 60 a minute with a burst of 10, one more each
+// second: this file's token does a user's hour of work in ten seconds (17 mutations between the first test
+// and the rule's second Save), which left about a second to spare and was refused now and then
+// (RATE_LIMITED, shown by the page; see the last test). 300 a minute is a burst of 50.
+const STACK_ENV = { ...HELIX_ENV, TESLASYNC_DEMO_VEHICLES: '6', TESLASYNC_RATE_LIMIT_MUTATIONS_PER_MINUTE: '300' };
 // a rule turned on fires at the next minute, at the API's first automation tick after it (every 15 s)
 const RUN_TIMEOUT_MS = Number(process.env.E2E_RUN_TIMEOUT_MS ?? 100_000);
 
 let stack;
-let token;
 let browser;
 let page;
-const consoleErrors = [];
+let consoleErrors = [];
+/** A GraphQL request to the stack as the e2e user. */
+let gql;
 // while true, a helixStream event that ends a run with a long delta reaches the page cut in pieces (see below)
 let splitStreams = false;
-
-async function shot(name) {
-  await page.screenshot({ path: join(resultsDir, `${name}.png`), fullPage: true });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** A GraphQL request to the stack as the e2e user. */
-async function gql(query, variables = {}) {
-  const response = await fetch(`${stack.apiUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-  return body.data;
-}
+const test = testWithReport(() => page);
+const shot = (name) => screenshot(page, name);
 
 /**
  * The mock provider writes its whole answer at once, so the API streams it in one event. To see the page
@@ -70,12 +56,11 @@ before(async () => {
   stack = await startStack({ env: STACK_ENV });
   // Helix administration, channels and rules belong to a user: the administrator's token, kept where the
   // client keeps it (Settings does the same)
-  token = await stack.createToken();
-  assert.ok(token, 'an API token (E2E_API_TOKEN with E2E_API_URL)');
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true });
-  const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Berlin', viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(20_000);
-  await context.addInitScript((value) => localStorage.setItem('teslasync.token', value), token);
+  const token = await userToken(stack);
+  gql = graphqlClient(stack, token);
+  let context;
+  ({ browser, context, page, consoleErrors } = await openBrowser());
+  await signIn(context, token);
   // every WebSocket to the API passes through, helixStream's final events cut in pieces while splitStreams
   await context.routeWebSocket(/\/graphql$/, (ws) => {
     const server = ws.connectToServer();
@@ -100,11 +85,6 @@ before(async () => {
     ws.onClose((code, reason) => server.close({ code, reason }));
     server.onClose((code, reason) => ws.close({ code, reason }));
   });
-  page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(String(error)));
 });
 
 after(async () => {
@@ -346,6 +326,13 @@ describe('channel and rule editors', { concurrency: false }, () => {
     // first page is full, has a next page and its runs have run their action
     await toggle.click();
     await item.getByRole('switch', { name: /Enabled.*E2E every minute/, checked: true }).waitFor();
+    // the rule open in the editor follows its switch, and saving it from there keeps it on
+    await until(async () => JSON.parse(await editor.inputValue()).enabled === true, 'the editor to say "enabled": true');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Rule “E2E every minute” updated.').waitFor();
+    assert.equal(JSON.parse(await editor.inputValue()).enabled, true, 'saved as on');
+    assert.equal(await toggle.isChecked(), true, 'still on after a save from the editor');
+    assert.equal((await gql('query R($id: ID!) { automationRule(id: $id) { enabled } }', { id: ruleId })).automationRule.enabled, true);
     const started = Date.now();
     for (;;) {
       await runsButton.click();
@@ -392,6 +379,32 @@ describe('channel and rule editors', { concurrency: false }, () => {
     await page.getByRole('heading', { name: 'New rule' }).waitFor();
     const left = (await gql('{ automationRules { id } }')).automationRules;
     assert.ok(!left.some((r) => r.id === ruleId), 'the rule is gone');
+  });
+
+  test('a save refused by the API’s rate limit says so, and nothing is saved', { timeout: 60_000 }, async () => {
+    await page.goto(`${stack.baseUrl}/automations`);
+    await page.getByRole('heading', { name: 'New rule' }).waitFor();
+    const before = (await gql('{ automationRules { id } }')).automationRules.length;
+    // the e2e user's mutations used up, and kept used up, while the page saves (queries have their own limit)
+    let refused = 0;
+    let draining = true;
+    const drain = (async () => {
+      while (draining) {
+        const answers = await Promise.all(Array.from({ length: 20 }, () => gql.raw('mutation { deleteAutomationRule(id: "0") { removed } }')));
+        refused += answers.filter((a) => a.errors?.[0]?.extensions?.code === 'RATE_LIMITED').length;
+      }
+    })();
+    try {
+      await until(() => refused > 0, 'the API to refuse a mutation as RATE_LIMITED');
+      await page.getByRole('button', { name: 'Save rule' }).click();
+      await page.getByRole('alert').filter({ hasText: /Too many requests: wait \d+ s and try again\./ }).waitFor();
+    } finally {
+      draining = false;
+      await drain;
+    }
+    assert.equal(await page.getByText(/Rule “.*” saved\./).count(), 0, 'no success shown');
+    assert.equal((await gql('{ automationRules { id } }')).automationRules.length, before, 'nothing saved');
+    await shot('rule-rate-limited');
   });
 
   test('the browser logged no errors', () => {

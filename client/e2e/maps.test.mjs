@@ -3,17 +3,10 @@
 // (whose anonymous loopback caller is an administrator). Screenshots go to test-results/.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import { deflateSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
-import { resultsDir, startStack } from './stack.mjs';
-
-const VIN = '5YJ3E7EB2NF000001';
-const CAR = 'Demo Model 3';
-const LIVE_CHANGE_TIMEOUT_MS = Number(process.env.E2E_LIVE_TIMEOUT_MS ?? 150_000);
-// the demo car's first drive ends about 90 s after the API starts
-const SESSION_TIMEOUT_MS = Number(process.env.E2E_SESSION_TIMEOUT_MS ?? 180_000);
+import { CAR, graphqlClient, LIVE_CHANGE_TIMEOUT_MS, openBrowser, screenshot, SESSION_TIMEOUT_MS, testWithReport, VIN } from './helpers.mjs';
+import { startStack } from './stack.mjs';
 // names of this run (an API given by E2E_API_URL may keep what earlier runs made)
 const RUN = Date.now().toString(36).slice(-5);
 const TARIFF = `E2E night ${RUN}`;
@@ -24,22 +17,11 @@ let startedAt;
 let browser;
 let page;
 let tiles;
-const consoleErrors = [];
-
-async function shot(name) {
-  await page.screenshot({ path: join(resultsDir, `${name}.png`), fullPage: true });
-}
-
-async function graphql(query, variables = {}) {
-  const response = await fetch(`${stack.apiUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-  return body.data;
-}
+let consoleErrors = [];
+/** A GraphQL request as demo mode's anonymous loopback caller (an administrator). */
+let graphql;
+const test = testWithReport(() => page);
+const shot = (name) => screenshot(page, name);
 
 // -- a tile server: every tile the same light 256x256 PNG with a darker edge, so tiles show as a grid -----
 
@@ -100,14 +82,8 @@ before(async () => {
   startedAt = Date.now();
   stack = await startStack();
   tiles = await startTileServer();
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true });
-  const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Berlin', viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(20_000);
-  page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(String(error)));
+  graphql = graphqlClient(stack);
+  ({ browser, page, consoleErrors } = await openBrowser());
 });
 
 after(async () => {
@@ -303,7 +279,7 @@ describe('maps and the places editor against the demo API', { concurrency: false
 
     // deleted, after a confirmation
     await renamed.getByRole('button', { name: `Delete ${PLACE} renamed` }).click();
-    const confirm = page.getByRole('group', { name: `Delete “${PLACE} renamed”? Charges there lose its tariff’s price.` });
+    const confirm = page.getByRole('dialog', { name: `Delete “${PLACE} renamed”? Charges there lose its tariff’s price.` });
     await confirm.waitFor();
     assert.ok(await confirm.getByRole('button', { name: 'Keep it' }).evaluate((b) => b === document.activeElement), 'focus on the safe choice');
     await confirm.getByRole('button', { name: 'Yes, delete' }).click();

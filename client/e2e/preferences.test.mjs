@@ -3,12 +3,10 @@
 // token is typed under Settings or already there when the app starts. In Debian's Chromium against the real
 // API in demo mode. Screenshots go to test-results/.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { resultsDir, startStack } from './stack.mjs';
+import { after, before, describe } from 'node:test';
+import { graphqlClient, openBrowser, screenshot, testWithReport, until, userToken, VIN } from './helpers.mjs';
+import { startStack } from './stack.mjs';
 
-const VIN = '5YJ3E7EB2NF000001';
 // English in Ireland: kilometres, °C, bar and euros by default, so miles can only come from the user's choice
 const BROWSER = { locale: 'en-IE', timezoneId: 'Europe/Dublin' };
 const ZONE = 'America/New_York';
@@ -17,21 +15,12 @@ let stack;
 let token;
 let browser;
 let page;
-const consoleErrors = [];
-
-async function shot(name) {
-  await page.screenshot({ path: join(resultsDir, `${name}.png`), fullPage: true });
-}
+let consoleErrors = [];
+const test = testWithReport(() => page);
+const shot = (name) => screenshot(page, name);
 
 /** A GraphQL request to the stack, as the e2e user (or anonymously, as demo mode allows from loopback). */
-async function gql(query, { anonymous = false } = {}) {
-  const headers = { 'content-type': 'application/json' };
-  if (!anonymous) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${stack.apiUrl}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query }) });
-  const body = await response.json();
-  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-  return body.data;
-}
+const gql = (query, { anonymous = false } = {}) => graphqlClient(stack, anonymous ? null : token)(query);
 
 const PREFERENCES = '{ me { preferences { locale distanceUnit temperatureUnit pressureUnit currency timeZone mapTileUrl mapTileAttribution } } }';
 
@@ -41,16 +30,6 @@ async function newDevice() {
   await page.evaluate(() => localStorage.clear());
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Resolves once `check` holds; fails after `timeoutMs` saying what did not happen. */
-async function until(check, what, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    assert.ok(Date.now() < deadline, what);
-    await sleep(200);
-  }
-}
 
 const home = () => page.getByTestId('settings-home');
 const distance = () => page.getByLabel('Distance and speed');
@@ -58,16 +37,8 @@ const save = () => page.getByRole('button', { name: 'Save', exact: true });
 
 before(async () => {
   stack = await startStack();
-  token = await stack.createToken();
-  assert.ok(token, 'an API token (E2E_API_TOKEN with E2E_API_URL)');
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true });
-  const context = await browser.newContext({ ...BROWSER, viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(20_000);
-  page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(String(error)));
+  token = await userToken(stack);
+  ({ browser, page, consoleErrors } = await openBrowser(BROWSER));
 });
 
 after(async () => {

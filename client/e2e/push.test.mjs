@@ -15,12 +15,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import { chromium } from 'playwright-core';
-import { resultsDir, startStack } from './stack.mjs';
-
-const VIN = '5YJ3E7EB2NF000001';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { ACTION_TIMEOUT_MS, BROWSER, CHROMIUM, collectErrors, graphqlClient, openBrowser, screenshot, testWithReport, until, userToken, VIN } from './helpers.mjs';
+import { startStack } from './stack.mjs';
 const DEVICE_EVENTS = [
   'CHARGE_COMPLETE',
   'CHARGE_STOPPED_UNEXPECTEDLY',
@@ -38,21 +36,10 @@ let profile;
 let context;
 let page;
 const consoleErrors = [];
-
-async function shot(name) {
-  await page.screenshot({ path: join(resultsDir, `${name}.png`), fullPage: true });
-}
-
-async function graphql(query, variables = {}) {
-  const response = await fetch(`${stack.apiUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-  return body.data;
-}
+/** A GraphQL request to the stack as the e2e user. */
+let graphql;
+const test = testWithReport(() => page);
+const shot = (name) => screenshot(page, name);
 
 async function webPushChannels() {
   const data = await graphql('{ notificationChannels { id kind name enabled settings } notificationSubscriptions { channelId events } }');
@@ -70,36 +57,21 @@ function browserSubscription() {
   });
 }
 
-async function until(check, what, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 before(async () => {
   stack = await startStack();
-  token = await stack.createToken();
-  assert.ok(token, 'an API token (E2E_API_TOKEN with E2E_API_URL)');
+  token = await userToken(stack);
+  graphql = graphqlClient(stack, token);
   // a normal profile, as a user has: the Push API is off in incognito contexts
   profile = mkdtempSync(join(tmpdir(), 'teslasync-push-profile-'));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    locale: 'en-GB',
-    timezoneId: 'Europe/Berlin',
-    viewport: { width: 1280, height: 900 },
+    ...BROWSER,
   });
-  context.setDefaultTimeout(20_000);
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
   await context.grantPermissions(['notifications'], { origin: stack.baseUrl });
   page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(String(error)));
+  collectErrors(page, consoleErrors);
   // notifications belong to a user: this browser signs in with the token (as Settings would keep it)
   await page.goto(`${stack.baseUrl}/`);
   await page.evaluate((value) => localStorage.setItem('teslasync.token', value), token);
@@ -113,12 +85,8 @@ after(async () => {
 
 describe('notify this device', { concurrency: false }, () => {
   test('without a service worker, the section says why it is unavailable', async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+    const { browser, page: other, consoleErrors: errors } = await openBrowser({ serviceWorkers: 'block' });
     try {
-      const blocked = await browser.newContext({ serviceWorkers: 'block', locale: 'en-GB' });
-      const other = await blocked.newPage();
-      const errors = [];
-      other.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
       await other.goto(`${stack.baseUrl}/`);
       await other.evaluate((value) => localStorage.setItem('teslasync.token', value), token);
       await other.goto(`${stack.baseUrl}/notifications`);
@@ -344,7 +312,7 @@ describe('notify this device', { concurrency: false }, () => {
       await stood.locator(`li[data-channel-id="${channel.id}"]`).waitFor();
       await stood.reload();
       await section.getByText('This device is notified').waitFor();
-      await stood.screenshot({ path: join(resultsDir, 'push-device-on.png'), fullPage: true });
+      await screenshot(stood, 'push-device-on');
 
       // the test send goes to the (unreachable) push service through the API, and says what happened
       await section.getByRole('button', { name: 'Send a test', exact: true }).click();

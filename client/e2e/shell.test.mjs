@@ -3,25 +3,17 @@
 // — in Debian's Chromium against the real API in demo mode. Screenshots go to test-results/.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { resultsDir, startStack } from './stack.mjs';
-
-const VIN = '5YJ3E7EB2NF000001';
-const CAR = 'Demo Model 3';
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 900 };
+import { after, before, describe } from 'node:test';
+import { CAR, DESKTOP, graphqlClient, openBrowser, PHONE, screenshot, testWithReport, VIN } from './helpers.mjs';
+import { startStack } from './stack.mjs';
 
 let stack;
 let browser;
 let context;
 let page;
-const consoleErrors = [];
-
-async function shot(name) {
-  await page.screenshot({ path: join(resultsDir, `${name}.png`), fullPage: true });
-}
+let consoleErrors = [];
+const test = testWithReport(() => page);
+const shot = (name) => screenshot(page, name);
 
 // -- RFC 6238 TOTP (SHA1, 6 digits, 30 s), what an authenticator app computes -------------------------------
 
@@ -58,14 +50,8 @@ function pngSize(buffer) {
   return { width: buffer.readUInt32BE(16), height: buffer.readUInt32BE(20) };
 }
 
-async function graphql(query, token) {
-  const response = await fetch(`${stack.apiUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query }),
-  });
-  return response.json();
-}
+/** The API's whole answer (errors and all) to `query` as `token`'s user. */
+const graphql = (query, token) => graphqlClient(stack).raw(query, {}, { token });
 
 /** Whether the page is wider than the window (something runs off the side), and what is widest. */
 async function overflow() {
@@ -89,14 +75,7 @@ async function overflow() {
 
 before(async () => {
   stack = await startStack();
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true });
-  context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Berlin', viewport: DESKTOP });
-  context.setDefaultTimeout(20_000);
-  page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(String(error)));
+  ({ browser, context, page, consoleErrors } = await openBrowser());
 });
 
 after(async () => {
@@ -374,7 +353,7 @@ describe('the app shell against the demo API', { concurrency: false }, () => {
     await tokens.locator('li').filter({ hasText: 'This browser' }).filter({ hasText: 'e2e' }).first().waitFor();
 
     await item.getByRole('button', { name: 'Revoke “e2e-created”' }).click();
-    const confirm = item.getByRole('group', { name: /Revoke “e2e-created”\?/ });
+    const confirm = item.getByRole('dialog', { name: /Revoke “e2e-created”\?/ });
     assert.ok(await confirm.getByRole('button', { name: 'Cancel' }).evaluate((button) => button === document.activeElement), 'focus on Cancel');
     await confirm.getByRole('button', { name: 'Yes, revoke' }).click();
     await tokens.locator(`li[data-token-id="${me.data.me.credential.slice('token:'.length)}"][data-state="revoked"]`).waitFor();

@@ -5,11 +5,11 @@ import type { TokenScope } from '../gql/graphql';
 import { buildTokenInput, credentialTokenId, emptyTokenForm, sortTokens, TOKEN_SCOPES, tokenState, type FormError, type TokenFormValues, type TokenInput, type TokenState } from '../lib/account';
 import { errorCode } from '../lib/api';
 import { useFormat, useT } from '../lib/context';
-import { splitProblems } from '../lib/problems';
+import { mutationOutcome, splitProblems } from '../lib/problems';
 import { Badge, type Tone } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { Card } from '../ui/Card';
-import { ConfirmAction } from '../ui/ConfirmAction';
+import { ConfirmButton } from '../ui/ConfirmDialog';
 import { CopyButton } from '../ui/CopyButton';
 import { Field, inputClass } from '../ui/Field';
 import { Loading, Notice } from '../ui/Notice';
@@ -39,15 +39,7 @@ const CreateTokenMutation = graphql(`
         name
       }
       errors {
-        __typename
-        ... on InvalidInput {
-          field
-          message
-        }
-        ... on NotFoundProblem {
-          field
-          message
-        }
+        ...MutationProblemFields
       }
     }
   }
@@ -116,10 +108,14 @@ export function ApiTokens({ credential, scopes: held, totpEnabled }: { credentia
       return;
     }
     const payload = result.data?.createApiToken;
-    if (!payload) return;
+    if (!payload) {
+      // an answer without its payload: said, never a silent stop
+      setRequestError(mutationOutcome(result, (data) => data.createApiToken).error);
+      return;
+    }
     attempt.current = null;
     if (payload.errors.length > 0) {
-      const { fields, other } = splitProblems(payload.errors.map((e) => ({ field: 'field' in e ? e.field : null, message: 'message' in e ? e.message : '' })), FIELDS);
+      const { fields, other } = splitProblems(payload.errors, FIELDS);
       setApiFields(fields);
       setApiOther(other);
       return;
@@ -243,14 +239,14 @@ export function ApiTokens({ credential, scopes: held, totpEnabled }: { credentia
                     {token.lastUsedAt ? t('account.tokens.lastUsed', { when: format.dateTime(token.lastUsedAt) }) : t('account.tokens.unused')}
                   </span>
                   {state === 'active' && (
-                    <ConfirmAction
+                    <ConfirmButton
                       label={t('account.tokens.revoke')}
                       accessibleLabel={t('account.tokens.revokeNamed', { name: token.name })}
-                      question={inUse ? t('account.tokens.revokeInUse', { name: token.name }) : t('account.tokens.revokeQuestion', { name: token.name })}
+                      title={inUse ? t('account.tokens.revokeInUse', { name: token.name }) : t('account.tokens.revokeQuestion', { name: token.name })}
                       confirmLabel={t('account.tokens.revokeConfirm')}
                       cancelLabel={t('account.cancel')}
                       busy={revoking === token.id}
-                      onConfirm={() => void revokeToken(token.id)}
+                      onConfirm={() => revokeToken(token.id)}
                     />
                   )}
                 </li>

@@ -4,11 +4,11 @@ import { graphql } from '../gql';
 import type { TokenScope } from '../gql/graphql';
 import { buildTeslaAppInput, emptyTeslaApp, teslaConnected, teslaStatusTone, type FormError, type TeslaAppValues } from '../lib/account';
 import { useFormat, useT } from '../lib/context';
-import { splitProblems } from '../lib/problems';
+import { mutationOutcome, splitProblems } from '../lib/problems';
 import { Badge } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { Card } from '../ui/Card';
-import { ConfirmAction } from '../ui/ConfirmAction';
+import { ConfirmButton } from '../ui/ConfirmDialog';
 import { Field, inputClass } from '../ui/Field';
 import { Loading, Notice } from '../ui/Notice';
 import { AccountError } from './AccountError';
@@ -37,15 +37,7 @@ const ConnectMutation = graphql(`
         status
       }
       errors {
-        __typename
-        ... on InvalidInput {
-          field
-          message
-        }
-        ... on NotFoundProblem {
-          field
-          message
-        }
+        ...MutationProblemFields
       }
     }
   }
@@ -97,9 +89,13 @@ export function TeslaAccounts({ scopes, isAdmin }: { scopes: readonly TokenScope
       return;
     }
     const payload = result.data?.connectTeslaAccount;
-    if (!payload) return;
+    if (!payload) {
+      // an answer without its payload: said, never a silent stop
+      setRequestError(mutationOutcome(result, (data) => data.connectTeslaAccount).error);
+      return;
+    }
     if (payload.errors.length > 0) {
-      const { fields, other } = splitProblems(payload.errors.map((e) => ({ field: 'field' in e ? e.field : null, message: 'message' in e ? e.message : '' })), FIELDS);
+      const { fields, other } = splitProblems(payload.errors, FIELDS);
       setApiFields(fields);
       setApiOther(other);
       return;
@@ -148,14 +144,14 @@ export function TeslaAccounts({ scopes, isAdmin }: { scopes: readonly TokenScope
                   <p className="basis-full text-sm text-amber-900 dark:text-amber-200">{t('account.tesla.lastError', { error: account.lastError })}</p>
                 )}
                 {teslaConnected(account.status) && canConnect && (
-                  <ConfirmAction
+                  <ConfirmButton
                     label={t('account.tesla.disconnect')}
                     accessibleLabel={t('account.tesla.disconnectNamed', { clientId: account.clientId })}
-                    question={t('account.tesla.disconnectQuestion', { clientId: account.clientId })}
+                    title={t('account.tesla.disconnectQuestion', { clientId: account.clientId })}
                     confirmLabel={t('account.tesla.disconnectConfirm')}
                     cancelLabel={t('account.cancel')}
                     busy={disconnecting === account.id}
-                    onConfirm={() => void disconnectAccount(account.id)}
+                    onConfirm={() => disconnectAccount(account.id)}
                   />
                 )}
               </li>

@@ -7,7 +7,7 @@ import { useT } from '../lib/context';
 import { Badge } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { Card } from '../ui/Card';
-import { ConfirmAction } from '../ui/ConfirmAction';
+import { ConfirmButton } from '../ui/ConfirmDialog';
 import { CopyButton } from '../ui/CopyButton';
 import { Field, inputClass } from '../ui/Field';
 import { Notice } from '../ui/Notice';
@@ -225,9 +225,9 @@ export function TwoFactor({ enabled, onChanged }: { enabled: boolean; onChanged:
             <Button variant="secondary" className="min-h-8 px-3 py-1" busy={codesState.fetching} onClick={() => void run('codes')}>
               {t('account.totp.newCodes')}
             </Button>
-            <ConfirmAction
+            <ConfirmButton
               label={t('account.totp.disable')}
-              question={t('account.totp.disableQuestion')}
+              title={t('account.totp.disableQuestion')}
               confirmLabel={t('account.totp.disableConfirm')}
               cancelLabel={t('account.cancel')}
               busy={disableState.fetching}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeActions, describeRunActions, describeTrigger, parseRule, ruleErrors, ruleKey, STARTER_RULE, STARTER_TEXT } from './automationRule';
+import { describeActions, describeRunActions, describeTrigger, parseRule, ruleErrors, ruleKey, STARTER_RULE, STARTER_TEXT, withEnabled } from './automationRule';
 
 describe('parseRule', () => {
   it('parses the starter rule', () => {
@@ -89,5 +89,26 @@ describe('describeRunActions', () => {
       { text: 'webhook: https://e.org/h', outcome: null, failed: false },
     ]);
     expect(describeRunActions('x')).toEqual([]);
+  });
+});
+
+describe('withEnabled', () => {
+  const stored = JSON.stringify({ name: 'E2E', enabled: false, trigger: { kind: 'schedule', expression: '* * * * *' }, cooldown_s: 60 }, null, 2);
+  it('turns the editor’s rule on as the switch did, the rest and its order kept', () => {
+    const text = withEnabled(stored, true);
+    expect(JSON.parse(text)).toEqual({ ...JSON.parse(stored), enabled: true });
+    expect(Object.keys(JSON.parse(text))).toEqual(['name', 'enabled', 'trigger', 'cooldown_s']);
+  });
+  it('keeps the user’s unsaved changes to other keys', () => {
+    const edited = stored.replace('"* * * * *"', '"0 3 * * *"');
+    expect(JSON.parse(withEnabled(edited, true)).trigger.expression).toBe('0 3 * * *');
+  });
+  it('adds `enabled` to a rule that does not say', () => {
+    expect(JSON.parse(withEnabled('{"name": "x"}', false))).toEqual({ name: 'x', enabled: false });
+  });
+  it('leaves text alone when it already agrees or is not a rule object', () => {
+    expect(withEnabled(stored, false)).toBe(stored);
+    expect(withEnabled('{"name": ', true)).toBe('{"name": ');
+    expect(withEnabled('[1]', true)).toBe('[1]');
   });
 });

@@ -31,6 +31,17 @@ export function parseRule(text: string): ParsedRule {
   return { rule: value as Record<string, unknown>, error: null };
 }
 
+/**
+ * The editor's text after the rule was turned on or off with its switch: the same rule with `enabled` as the
+ * API now has it, so that saving from the editor keeps the switch's choice. Text that is not a rule object
+ * (mid-edit) is left as the user typed it: saving it is refused until it is one.
+ */
+export function withEnabled(text: string, enabled: boolean): string {
+  const parsed = parseRule(text);
+  if (!parsed.rule || parsed.rule.enabled === enabled) return text;
+  return JSON.stringify({ ...parsed.rule, enabled }, null, 2);
+}
+
 export interface RuleError {
   /** The path into the rule as the API names it, e.g. `rule.trigger.threshold.field`; '' for the whole rule. */
   path: string;

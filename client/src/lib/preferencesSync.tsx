@@ -40,15 +40,7 @@ const SavePreferencesMutation = graphql(`
         timeZone
       }
       errors {
-        __typename
-        ... on InvalidInput {
-          field
-          message
-        }
-        ... on NotFoundProblem {
-          field
-          message
-        }
+        ...MutationProblemFields
       }
     }
   }

@@ -28,11 +28,13 @@ import {
   type FieldProblem,
   type WebPushSettings,
 } from '../lib/webPush';
+import { mutationOutcome } from '../lib/problems';
 import { ApiError } from '../ui/ApiError';
 import { Button } from '../ui/Button';
 import { Card } from '../ui/Card';
 import { Field, inputClass } from '../ui/Field';
 import { Notice } from '../ui/Notice';
+import { DeleteChannelMutation, TestChannelMutation } from './operations';
 
 const AccountEmailQuery = graphql(`
   query ThisDeviceAccount {
@@ -54,15 +56,7 @@ const CreateDeviceChannelMutation = graphql(`
         enabled
       }
       errors {
-        __typename
-        ... on InvalidInput {
-          field
-          message
-        }
-        ... on NotFoundProblem {
-          field
-          message
-        }
+        ...MutationProblemFields
       }
     }
   }
@@ -75,50 +69,7 @@ const SubscribeDeviceMutation = graphql(`
         id
       }
       errors {
-        __typename
-        ... on InvalidInput {
-          field
-          message
-        }
-        ... on NotFoundProblem {
-          field
-          message
-        }
-      }
-    }
-  }
-`);
-
-const DeleteDeviceChannelMutation = graphql(`
-  mutation DeleteDeviceChannel($id: ID!) {
-    deleteNotificationChannel(id: $id) {
-      removed
-      errors {
-        __typename
-        ... on InvalidInput {
-          message
-        }
-        ... on NotFoundProblem {
-          message
-        }
-      }
-    }
-  }
-`);
-
-const TestDeviceChannelMutation = graphql(`
-  mutation TestDeviceChannel($id: ID!) {
-    testNotificationChannel(id: $id) {
-      delivered
-      detail
-      errors {
-        __typename
-        ... on InvalidInput {
-          message
-        }
-        ... on NotFoundProblem {
-          message
-        }
+        ...MutationProblemFields
       }
     }
   }
@@ -194,8 +145,8 @@ export function ThisDevice({ channels, changed }: { channels: readonly DeviceCha
   const [account] = useQuery({ query: AccountEmailQuery, pause: https });
   const [, create] = useMutation(CreateDeviceChannelMutation);
   const [, subscribeEvents] = useMutation(SubscribeDeviceMutation);
-  const [, remove] = useMutation(DeleteDeviceChannelMutation);
-  const [, test] = useMutation(TestDeviceChannelMutation);
+  const [, remove] = useMutation(DeleteChannelMutation);
+  const [, test] = useMutation(TestChannelMutation);
   const addressRef = useRef<HTMLInputElement>(null);
   const section = useRef<HTMLDivElement>(null);
   const focusAfter = useRef<'enable' | 'test' | null>(null);
@@ -392,9 +343,9 @@ export function ThisDevice({ channels, changed }: { channels: readonly DeviceCha
     clearMessages();
     setBusy('test');
     try {
-      const r = await test({ id: channel.id });
-      if (r.error) setApiError(r.error);
-      const payload = r.data?.testNotificationChannel;
+      const outcome = mutationOutcome(await test({ id: channel.id }), (data) => data.testNotificationChannel);
+      if (outcome.error) setApiError(outcome.error);
+      const payload = outcome.payload;
       if (!payload) return;
       const detail = payload.detail ?? payload.errors.map((e) => e.message).join('; ');
       setTestResult({ ok: payload.delivered, text: t(payload.delivered ? 'notifications.testOk' : 'notifications.testFailed', { detail: detail || '—' }) });

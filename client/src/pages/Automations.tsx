@@ -1,8 +1,10 @@
 import { useId, useRef, useState } from 'react';
-import { useMutation, useQuery } from 'urql';
+import { useMutation, useQuery, type CombinedError } from 'urql';
 import { graphql } from '../gql';
 import { useFormat, useT } from '../lib/context';
-import { describeActions, describeRunActions, describeTrigger, parseRule, ruleErrors, STARTER_TEXT, type RuleError } from '../lib/automationRule';
+import { describeActions, describeRunActions, describeTrigger, parseRule, ruleErrors, STARTER_TEXT, withEnabled, type RuleError } from '../lib/automationRule';
+import { mutationOutcome } from '../lib/problems';
+import { useActionProblems } from '../lib/useFormProblems';
 import { currentCursor, firstPage, nextPage, pageNumber, previousPage, type CursorStack } from '../lib/paging';
 import { Link } from 'react-router';
 import { errorCode } from '../lib/api';
@@ -10,7 +12,8 @@ import { ApiError } from '../ui/ApiError';
 import { Badge, type Tone } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { Card } from '../ui/Card';
-import { ConfirmDialog } from '../ui/ConfirmDialog';
+import { ConfirmButton } from '../ui/ConfirmDialog';
+import { ActionProblems } from '../ui/FormProblems';
 import { Field, inputClass } from '../ui/Field';
 import { PageHeader } from '../ui/Layout';
 import { Loading, Notice } from '../ui/Notice';
@@ -28,21 +31,6 @@ const RulesQuery = graphql(`
   }
 `);
 
-// the problems of every rule mutation
-graphql(`
-  fragment RuleProblem on MutationProblem {
-    __typename
-    ... on InvalidInput {
-      field
-      message
-    }
-    ... on NotFoundProblem {
-      field
-      message
-    }
-  }
-`);
-
 const CreateRuleMutation = graphql(`
   mutation CreateAutomationRule($rule: JSON!) {
     createAutomationRule(rule: $rule) {
@@ -52,7 +40,7 @@ const CreateRuleMutation = graphql(`
         enabled
       }
       errors {
-        ...RuleProblem
+        ...MutationProblemFields
       }
     }
   }
@@ -69,7 +57,7 @@ const UpdateRuleMutation = graphql(`
         updatedAt
       }
       errors {
-        ...RuleProblem
+        ...MutationProblemFields
       }
     }
   }
@@ -80,7 +68,7 @@ const DeleteRuleMutation = graphql(`
     deleteAutomationRule(id: $id) {
       removed
       errors {
-        ...RuleProblem
+        ...MutationProblemFields
       }
     }
   }
@@ -116,7 +104,7 @@ const SetEnabledMutation = graphql(`
         enabled
       }
       errors {
-        ...RuleProblem
+        ...MutationProblemFields
       }
     }
   }
@@ -132,7 +120,7 @@ const DryRunMutation = graphql(`
         actions
       }
       errors {
-        ...RuleProblem
+        ...MutationProblemFields
       }
     }
   }
@@ -213,8 +201,11 @@ export default function Automations() {
   const [deleteState, remove] = useMutation(DeleteRuleMutation);
   const [editing, setEditing] = useState<{ id: string; name: string } | null>(null);
   const [runsOf, setRunsOf] = useState<string | null>(null);
-  const [deleting, setDeleting] = useState<RuleRow | null>(null);
   const [removed, setRemoved] = useState<string | null>(null);
+  // the editor's request that failed (a save or a dry run): shown above its buttons, never left unsaid
+  const [failure, setFailure] = useState<CombinedError | null>(null);
+  // the list's actions (turning a rule on or off, deleting it)
+  const listProblems = useActionProblems();
   const editorRef = useRef<HTMLTextAreaElement | null>(null);
   const problemsRef = useRef<HTMLDivElement>(null);
   const problemsId = useId();
@@ -225,20 +216,27 @@ export default function Automations() {
   };
   const parsed = () => {
     setSaved(null);
+    setFailure(null);
     const p = parseRule(text);
     if (p.error !== null) showProblems([{ path: '', message: p.error, text: p.error }]);
     return p.rule;
+  };
+  /** The payload of the editor's mutation, or null with why shown (the request's error or the rule's problems). */
+  const settle = <P extends { errors: Parameters<typeof ruleErrors>[0] }>(outcome: { payload: P; error: null } | { payload: null; error: CombinedError }): P | null => {
+    if (outcome.error) {
+      setFailure(outcome.error);
+      return null;
+    }
+    showProblems(ruleErrors(outcome.payload.errors));
+    return outcome.payload;
   };
   const save = async () => {
     setFirings(null);
     const rule = parsed();
     if (!rule) return;
     if (editing) {
-      const r = await update({ id: editing.id, rule });
-      const payload = r.data?.updateAutomationRule;
-      if (!payload) return;
-      showProblems(ruleErrors(payload.errors));
-      if (payload.rule) {
+      const payload = settle(mutationOutcome(await update({ id: editing.id, rule }), (data) => data.updateAutomationRule));
+      if (payload?.rule) {
         setSaved(t('automations.updated', { name: payload.rule.name }));
         setEditing({ id: payload.rule.id, name: payload.rule.name });
         setText(JSON.stringify(payload.rule.rule, null, 2));
@@ -246,11 +244,8 @@ export default function Automations() {
       }
       return;
     }
-    const r = await create({ rule });
-    const payload = r.data?.createAutomationRule;
-    if (!payload) return;
-    showProblems(ruleErrors(payload.errors));
-    if (payload.rule) {
+    const payload = settle(mutationOutcome(await create({ rule }), (data) => data.createAutomationRule));
+    if (payload?.rule) {
       setSaved(t('automations.saved', { name: payload.rule.name }));
       reload();
     }
@@ -260,6 +255,7 @@ export default function Automations() {
     setText(JSON.stringify(r.rule, null, 2));
     setProblems([]);
     setSaved(null);
+    setFailure(null);
     setFirings(null);
     setRemoved(null);
     setTimeout(() => editorRef.current?.focus(), 0);
@@ -269,29 +265,35 @@ export default function Automations() {
     setText(STARTER_TEXT);
     setProblems([]);
     setSaved(null);
+    setFailure(null);
   };
-  const confirmDelete = async () => {
-    if (!deleting) return;
-    const r = await remove({ id: deleting.id });
-    const payload = r.data?.deleteAutomationRule;
-    const gone = deleting;
-    setDeleting(null);
+  const toggle = async (r: RuleRow, enabled: boolean) => {
+    listProblems.clear();
+    const payload = listProblems.settle(await setEnabled({ id: r.id, enabled }), (data) => data.setAutomationRuleEnabled, { withField: true });
+    // the rule open in the editor follows its switch, so that saving it does not undo the switch
+    if (payload?.rule && editing?.id === r.id) {
+      const now = payload.rule.enabled;
+      setText((current) => withEnabled(current, now));
+    }
+    reload();
+  };
+  const confirmDelete = async (r: RuleRow) => {
+    listProblems.clear();
+    setRemoved(null);
+    const payload = listProblems.settle(await remove({ id: r.id }), (data) => data.deleteAutomationRule, { withField: true });
     if (payload?.removed) {
-      setRemoved(t('automations.deleted', { name: gone.name }));
-      if (editing?.id === gone.id) stopEditing();
-      if (runsOf === gone.id) setRunsOf(null);
+      setRemoved(t('automations.deleted', { name: r.name }));
+      if (editing?.id === r.id) stopEditing();
+      if (runsOf === r.id) setRunsOf(null);
       reload();
-    } else if (payload) showProblems(ruleErrors(payload.errors));
+    }
   };
   const dry = async () => {
     setFirings(null);
     const rule = parsed();
     if (!rule) return;
-    const r = await dryRun({ rule });
-    const payload = r.data?.dryRunAutomationRule;
-    if (!payload) return;
-    showProblems(ruleErrors(payload.errors));
-    if (!payload.errors.length) setFirings(payload.firings);
+    const payload = settle(mutationOutcome(await dryRun({ rule }), (data) => data.dryRunAutomationRule));
+    if (payload && !payload.errors.length) setFirings(payload.firings);
   };
 
   return (
@@ -346,9 +348,7 @@ export default function Automations() {
                 </Notice>
               )}
             </div>
-            {createState.error && <ApiError error={createState.error} />}
-            {updateState.error && <ApiError error={updateState.error} />}
-            {dryState.error && <ApiError error={dryState.error} />}
+            {failure && <ApiError error={failure} />}
             {saved && <Notice tone="success">{saved}</Notice>}
             <div className="flex flex-wrap gap-2">
               <Button type="submit" busy={createState.fetching || updateState.fetching}>
@@ -400,8 +400,7 @@ export default function Automations() {
           {data && (
             <Card title={t('automations.rules')}>
               {data.automationRules.length === 0 && <p className="text-sm">{t('automations.noRules')}</p>}
-              {enableState.error && <ApiError error={enableState.error} />}
-              {deleteState.error && <ApiError error={deleteState.error} />}
+              <ActionProblems problem={listProblems.problem} failure={listProblems.failure} />
               {removed && (
                 <div className="mb-2">
                   <Notice tone="success">{removed}</Notice>
@@ -436,10 +435,7 @@ export default function Automations() {
                           className="h-4 w-4"
                           checked={r.enabled}
                           disabled={enableState.fetching}
-                          onChange={async (e) => {
-                            await setEnabled({ id: r.id, enabled: e.target.checked });
-                            reload();
-                          }}
+                          onChange={(e) => void toggle(r, e.target.checked)}
                         />
                       )}
                     </Field>
@@ -456,14 +452,19 @@ export default function Automations() {
                       >
                         {t('automations.runs')}
                       </Button>
-                      <Button
+                      <ConfirmButton
                         variant="ghost"
                         className="min-h-8 px-2 py-1 text-red-700 dark:text-red-400"
-                        aria-label={`${t('automations.delete')}: ${r.name}`}
-                        onClick={() => setDeleting(r)}
+                        label={t('automations.delete')}
+                        accessibleLabel={`${t('automations.delete')}: ${r.name}`}
+                        title={t('automations.deleteTitle', { name: r.name })}
+                        confirmLabel={t('automations.delete')}
+                        cancelLabel={t('notifications.cancel')}
+                        busy={deleteState.fetching}
+                        onConfirm={() => confirmDelete(r)}
                       >
-                        {t('automations.delete')}
-                      </Button>
+                        {t('automations.deleteBody')}
+                      </ConfirmButton>
                     </div>
                     {runsOf === r.id && (
                       <div className="basis-full">
@@ -477,17 +478,6 @@ export default function Automations() {
           )}
         </div>
       </div>
-      <ConfirmDialog
-        open={deleting !== null}
-        title={t('automations.deleteTitle', { name: deleting?.name ?? '' })}
-        confirmLabel={t('automations.delete')}
-        cancelLabel={t('notifications.cancel')}
-        busy={deleteState.fetching}
-        onConfirm={() => void confirmDelete()}
-        onCancel={() => setDeleting(null)}
-      >
-        {t('automations.deleteBody')}
-      </ConfirmDialog>
     </>
   );
 }

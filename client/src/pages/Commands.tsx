@@ -4,6 +4,7 @@ import { useMutation, useQuery, useSubscription, type CombinedError } from 'urql
 import { graphql } from '../gql';
 import type { CommandStatus, VehicleCommand } from '../gql/graphql';
 import { errorCode } from '../lib/api';
+import { mutationOutcome } from '../lib/problems';
 import {
   controlFor,
   initialValues,
@@ -266,7 +267,11 @@ function CommandForm({ vin, description, onSent }: { vin: string; description: D
       return;
     }
     const payload = result.data?.sendCommand;
-    if (!payload) return;
+    if (!payload) {
+      // an answer without its payload: said, never a silent stop
+      setRequestError(mutationOutcome(result, (data) => data.sendCommand).error);
+      return;
+    }
     if (payload.errors.length > 0) {
       const fieldErrors: Record<string, string> = {};
       const other: string[] = [];

@@ -44,15 +44,7 @@ const CreateExportMutation = graphql(`
         status
       }
       errors {
-        __typename
-        ... on InvalidInput {
-          field
-          message
-        }
-        ... on NotFoundProblem {
-          field
-          message
-        }
+        ...MutationProblemFields
       }
     }
   }

@@ -1,17 +1,16 @@
-import { useRef, useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { graphql } from '../../gql';
-import type { MessageKey } from '../../i18n/en';
 import { useSettings, useT } from '../../lib/context';
 import { formatCoordinates, formatQuantity } from '../../lib/format';
 import type { LatLon } from '../../lib/geo';
 import { buildGeofenceInput, GEOFENCE_KEYS, MAX_RADIUS_M, positionValues, type GeofenceValues } from '../../lib/geofenceForm';
-import { splitProblems } from '../../lib/problems';
-import { ApiError } from '../../ui/ApiError';
+import { localMessages } from '../../lib/problems';
+import { useActionProblems, useFormProblems } from '../../lib/useFormProblems';
 import { Button } from '../../ui/Button';
-import { ConfirmAction } from '../../ui/ConfirmAction';
 import { Field, inputClass } from '../../ui/Field';
-import { Notice } from '../../ui/Notice';
+import { ConfirmButton } from '../../ui/ConfirmDialog';
+import { ActionProblems, FormProblems } from '../../ui/FormProblems';
 
 export interface Geofence {
   id: string;
@@ -37,15 +36,7 @@ const CreateGeofenceMutation = graphql(`
       }
       repricedSessions
       errors {
-        __typename
-        ... on InvalidInput {
-          field
-          message
-        }
-        ... on NotFoundProblem {
-          field
-          message
-        }
+        ...MutationProblemFields
       }
     }
   }
@@ -60,15 +51,7 @@ const UpdateGeofenceMutation = graphql(`
       }
       repricedSessions
       errors {
-        __typename
-        ... on InvalidInput {
-          field
-          message
-        }
-        ... on NotFoundProblem {
-          field
-          message
-        }
+        ...MutationProblemFields
       }
     }
   }
@@ -79,15 +62,7 @@ const DeleteGeofenceMutation = graphql(`
     deleteGeofence(id: $id) {
       repricedSessions
       errors {
-        __typename
-        ... on InvalidInput {
-          field
-          message
-        }
-        ... on NotFoundProblem {
-          field
-          message
-        }
+        ...MutationProblemFields
       }
     }
   }
@@ -117,36 +92,21 @@ export function GeofenceForm({
   onCancel: () => void;
 }) {
   const t = useT();
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [other, setOther] = useState<string[]>([]);
+  const { form, errors, other, failure, clear, check, answer } = useFormProblems();
   const [createState, create] = useMutation(CreateGeofenceMutation);
   const [updateState, update] = useMutation(UpdateGeofenceMutation);
-  const form = useRef<HTMLFormElement>(null);
   const set = (patch: Partial<GeofenceValues>) => onChange({ ...values, ...patch });
-  const focusFirstError = () => setTimeout(() => form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
   const state = editing ? updateState : createState;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setOther([]);
+    clear();
     const built = buildGeofenceInput(values);
-    setErrors(Object.fromEntries(Object.entries(built.errors).map(([k, e]) => [k, t(e.key as MessageKey, e.params)])));
-    if (!built.input) {
-      focusFirstError();
-      return;
-    }
-    const result = editing ? await update({ id: editing.id, input: built.input }) : await create({ input: built.input });
-    const payload = result.data ? ('updateGeofence' in result.data ? result.data.updateGeofence : result.data.createGeofence) : null;
-    if (!payload) return;
-    if (payload.errors.length) {
-      const split = splitProblems(payload.errors, GEOFENCE_KEYS);
-      setErrors(split.fields);
-      setOther(split.other);
-      focusFirstError();
-      return;
-    }
-    setErrors({});
-    onSaved(doneMessage(t, 'places.saved', payload.geofence?.name ?? built.input.name, payload.repricedSessions));
+    if (!check(localMessages(built.errors, t), built.input !== null) || !built.input) return;
+    const payload = editing
+      ? answer(await update({ id: editing.id, input: built.input }), (data) => data.updateGeofence, GEOFENCE_KEYS)
+      : answer(await create({ input: built.input }), (data) => data.createGeofence, GEOFENCE_KEYS);
+    if (payload) onSaved(doneMessage(t, 'places.saved', payload.geofence?.name ?? built.input.name, payload.repricedSessions));
   };
 
   const title = editing ? t('places.editTitle', { name: editing.name }) : t('places.newTitle');
@@ -192,16 +152,7 @@ export function GeofenceForm({
           </select>
         )}
       </Field>
-      {other.length > 0 && (
-        <Notice tone="error" title={t('places.refused')}>
-          <ul>
-            {other.map((p) => (
-              <li key={p}>{p}</li>
-            ))}
-          </ul>
-        </Notice>
-      )}
-      {state.error && <ApiError error={state.error} />}
+      <FormProblems title={t('places.refused')} other={other} failure={failure} />
       <div className="flex flex-wrap gap-2">
         <Button type="submit" busy={state.fetching}>
           {editing ? t('places.save') : t('places.create')}
@@ -233,12 +184,11 @@ export function GeofenceList({
   const t = useT();
   const { settings } = useSettings();
   const [deleteState, remove] = useMutation(DeleteGeofenceMutation);
-  const [problem, setProblem] = useState<string | null>(null);
+  const problems = useActionProblems();
   if (geofences.length === 0) return <p className="text-sm text-slate-600 dark:text-slate-400">{t('places.none')}</p>;
   return (
     <>
-      {deleteState.error && <ApiError error={deleteState.error} />}
-      {problem && <Notice tone="error">{problem}</Notice>}
+      <ActionProblems problem={problems.problem} failure={problems.failure} />
       <ul className="divide-y divide-slate-200 dark:divide-slate-800">
         {geofences.map((fence) => (
           <li key={fence.id} data-geofence-id={fence.id} className="flex flex-wrap items-start justify-between gap-2 py-3 first:pt-0 last:pb-0">
@@ -258,20 +208,17 @@ export function GeofenceList({
                 <Button variant="ghost" className="min-h-8 px-2 py-1" aria-label={t('places.editNamed', { name: fence.name })} onClick={() => onEdit(fence)}>
                   {t('places.edit')}
                 </Button>
-                <ConfirmAction
+                <ConfirmButton
                   label={t('places.delete')}
                   accessibleLabel={t('places.deleteNamed', { name: fence.name })}
-                  question={t('places.deleteQuestion', { name: fence.name })}
+                  title={t('places.deleteQuestion', { name: fence.name })}
                   confirmLabel={t('places.confirm')}
                   cancelLabel={t('places.cancel')}
                   busy={deleteState.fetching}
                   onConfirm={async () => {
-                    setProblem(null);
-                    const result = await remove({ id: fence.id });
-                    const payload = result.data?.deleteGeofence;
-                    if (!payload) return;
-                    if (payload.errors.length) setProblem(payload.errors.map((e) => e.message).join('; '));
-                    else onDeleted(doneMessage(t, 'places.deleted', fence.name, payload.repricedSessions));
+                    problems.clear();
+                    const payload = problems.settle(await remove({ id: fence.id }), (data) => data.deleteGeofence);
+                    if (payload) onDeleted(doneMessage(t, 'places.deleted', fence.name, payload.repricedSessions));
                   }}
                 />
               </div>

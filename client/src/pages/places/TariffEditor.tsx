@@ -1,9 +1,9 @@
-import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { graphql } from '../../gql';
-import type { MessageKey } from '../../i18n/en';
 import { useFormat, useSettings, useT } from '../../lib/context';
-import { splitProblems } from '../../lib/problems';
+import { localMessages } from '../../lib/problems';
+import { useActionProblems, useFormProblems } from '../../lib/useFormProblems';
 import {
   buildTariffInput,
   emptyTariffValues,
@@ -17,12 +17,11 @@ import {
   type TariffValues,
   type WindowValues,
 } from '../../lib/tariffForm';
-import { ApiError } from '../../ui/ApiError';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
-import { ConfirmAction } from '../../ui/ConfirmAction';
+import { ConfirmButton } from '../../ui/ConfirmDialog';
 import { Field, inputClass } from '../../ui/Field';
-import { Notice } from '../../ui/Notice';
+import { ActionProblems, FormProblems } from '../../ui/FormProblems';
 import { doneMessage } from './GeofenceEditor';
 
 export interface Tariff extends TariffShape {
@@ -38,15 +37,7 @@ const CreateTariffMutation = graphql(`
       }
       repricedSessions
       errors {
-        __typename
-        ... on InvalidInput {
-          field
-          message
-        }
-        ... on NotFoundProblem {
-          field
-          message
-        }
+        ...MutationProblemFields
       }
     }
   }
@@ -61,15 +52,7 @@ const UpdateTariffMutation = graphql(`
       }
       repricedSessions
       errors {
-        __typename
-        ... on InvalidInput {
-          field
-          message
-        }
-        ... on NotFoundProblem {
-          field
-          message
-        }
+        ...MutationProblemFields
       }
     }
   }
@@ -80,15 +63,7 @@ const DeleteTariffMutation = graphql(`
     deleteTariff(id: $id) {
       repricedSessions
       errors {
-        __typename
-        ... on InvalidInput {
-          field
-          message
-        }
-        ... on NotFoundProblem {
-          field
-          message
-        }
+        ...MutationProblemFields
       }
     }
   }
@@ -133,12 +108,11 @@ export function TariffList({
   const t = useT();
   const summary = useTariffSummary();
   const [deleteState, remove] = useMutation(DeleteTariffMutation);
-  const [problem, setProblem] = useState<string | null>(null);
+  const problems = useActionProblems();
   if (tariffs.length === 0) return <p className="text-sm text-slate-600 dark:text-slate-400">{t('tariffs.none')}</p>;
   return (
     <>
-      {deleteState.error && <ApiError error={deleteState.error} />}
-      {problem && <Notice tone="error">{problem}</Notice>}
+      <ActionProblems problem={problems.problem} failure={problems.failure} />
       <ul className="divide-y divide-slate-200 dark:divide-slate-800">
         {tariffs.map((tariff) => (
           <li key={tariff.id} data-tariff-id={tariff.id} className="flex flex-wrap items-start justify-between gap-2 py-3 first:pt-0 last:pb-0">
@@ -161,20 +135,17 @@ export function TariffList({
                 <Button variant="ghost" className="min-h-8 px-2 py-1" aria-label={t('places.editNamed', { name: tariff.name })} onClick={() => onEdit(tariff)}>
                   {t('places.edit')}
                 </Button>
-                <ConfirmAction
+                <ConfirmButton
                   label={t('places.delete')}
                   accessibleLabel={t('places.deleteNamed', { name: tariff.name })}
-                  question={t('tariffs.deleteQuestion', { name: tariff.name })}
+                  title={t('tariffs.deleteQuestion', { name: tariff.name })}
                   confirmLabel={t('places.confirm')}
                   cancelLabel={t('places.cancel')}
                   busy={deleteState.fetching}
                   onConfirm={async () => {
-                    setProblem(null);
-                    const result = await remove({ id: tariff.id });
-                    const payload = result.data?.deleteTariff;
-                    if (!payload) return;
-                    if (payload.errors.length) setProblem(payload.errors.map((e) => e.message).join('; '));
-                    else onDeleted(doneMessage(t, 'places.deleted', tariff.name, payload.repricedSessions));
+                    problems.clear();
+                    const payload = problems.settle(await remove({ id: tariff.id }), (data) => data.deleteTariff);
+                    if (payload) onDeleted(doneMessage(t, 'places.deleted', tariff.name, payload.repricedSessions));
                   }}
                 />
               </div>
@@ -275,11 +246,9 @@ export function TariffForm({ editing, onSaved, onCancel }: { editing: Tariff | n
   const { settings } = useSettings();
   // a new tariff gets the user's currency and time zone; the page keys this form by the tariff it edits
   const [values, setValues] = useState<TariffValues>(() => (editing ? tariffValues(editing) : emptyTariffValues(settings.currency, settings.timeZone)));
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [other, setOther] = useState<string[]>([]);
+  const { form, errors, other, failure, setErrors, clear, check, answer } = useFormProblems();
   const [createState, create] = useMutation(CreateTariffMutation);
   const [updateState, update] = useMutation(UpdateTariffMutation);
-  const form = useRef<HTMLFormElement>(null);
   const zones = useMemo(() => {
     try {
       return Intl.supportedValuesOf('timeZone');
@@ -289,28 +258,17 @@ export function TariffForm({ editing, onSaved, onCancel }: { editing: Tariff | n
   }, []);
   const state = editing ? updateState : createState;
   const set = (patch: Partial<TariffValues>) => setValues({ ...values, ...patch });
-  const focusFirstError = () => setTimeout(() => form.current?.querySelector<HTMLElement>('[aria-invalid="true"], [data-invalid]')?.focus(), 0);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setOther([]);
+    clear();
     const built = buildTariffInput(values);
-    setErrors(Object.fromEntries(Object.entries(built.errors).map(([k, e]) => [k, t(e.key as MessageKey, e.params)])));
-    if (!built.input) {
-      focusFirstError();
-      return;
-    }
-    const result = editing ? await update({ id: editing.id, input: built.input }) : await create({ input: built.input });
-    const payload = result.data ? ('updateTariff' in result.data ? result.data.updateTariff : result.data.createTariff) : null;
+    if (!check(localMessages(built.errors, t), built.input !== null) || !built.input) return;
+    const keys = tariffFormKeys(values);
+    const payload = editing
+      ? answer(await update({ id: editing.id, input: built.input }), (data) => data.updateTariff, keys)
+      : answer(await create({ input: built.input }), (data) => data.createTariff, keys);
     if (!payload) return;
-    if (payload.errors.length) {
-      const split = splitProblems(payload.errors, tariffFormKeys(values));
-      setErrors(split.fields);
-      setOther(split.other);
-      focusFirstError();
-      return;
-    }
-    setErrors({});
     if (!editing) setValues(emptyTariffValues(settings.currency, settings.timeZone));
     onSaved(doneMessage(t, 'places.saved', payload.tariff?.name ?? built.input.name, payload.repricedSessions));
   };
@@ -383,16 +341,7 @@ export function TariffForm({ editing, onSaved, onCancel }: { editing: Tariff | n
           {t('tariffs.addWindow')}
         </Button>
       </div>
-      {other.length > 0 && (
-        <Notice tone="error" title={t('places.refused')}>
-          <ul>
-            {other.map((p) => (
-              <li key={p}>{p}</li>
-            ))}
-          </ul>
-        </Notice>
-      )}
-      {state.error && <ApiError error={state.error} />}
+      <FormProblems title={t('places.refused')} other={other} failure={failure} />
       <div className="flex flex-wrap gap-2">
         <Button type="submit" busy={state.fetching}>
           {editing ? t('tariffs.save') : t('tariffs.create')}
