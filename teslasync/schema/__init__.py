@@ -20,6 +20,7 @@ from teslasync.schema.automations import AutomationMutations, AutomationQueries
 from teslasync.schema.client import ClientQueries
 from teslasync.schema.commands import CommandMutations, CommandQueries, CommandSubscriptions
 from teslasync.schema.costs import CostMutations, CostQueries
+from teslasync.schema.document_cache import DocumentCache, Documents
 from teslasync.schema.execution import ExecutionContext
 from teslasync.schema.exports import ExportMutations, ExportQueries, ExportSubscriptions
 from teslasync.schema.extensions import ErrorCodes, NoNulText, ResolverSpans, Tracing, UnitOfWork
@@ -92,6 +93,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     limits = limits or Limits()
     # classes, or factories of configured extensions: a fresh one is built for each request
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = []
+    documents = Documents()
     if limits.persisted is not None:
         store = limits.persisted
         extensions.append(lambda: PersistedQueryCheck(store))
@@ -102,6 +104,8 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: CostLimit(limits.max_cost),
         NoNulText,
+        # after every extension that may refuse the request before validation: a refusal is left alone
+        lambda: DocumentCache(documents),
         Tracing,
         UnitOfWork,
     ]

@@ -181,8 +181,13 @@ class NoNulText(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        document = context.graphql_document
-        literals = [node.value for node in _string_values(document)] if document is not None else []
+        document, text = context.graphql_document, context.query
+        # a literal holds a NUL only through an escape (GraphQL source may not hold the character itself):
+        # a text without a backslash needs no walk through its document
+        escapes = text is None or "\\" in text or "\x00" in text
+        literals = (
+            [node.value for node in _string_values(document)] if document is not None and escapes else []
+        )
         if context.pre_execution_errors is None and (_has_nul(context.variables) or _has_nul(literals)):
             error = BadText("text arguments may not contain NUL (\\u0000) characters")
             context.pre_execution_errors = [GraphQLError(error.message, original_error=error)]

@@ -116,11 +116,14 @@ async def test_nul_characters_in_text_are_refused_precisely(tmp_path: Path, db: 
     """PostgreSQL text cannot hold NUL: found by the schema fuzz as an internal error on vehicle(vin)."""
     async with client_for(make_settings(tmp_path, demo=True), db) as client:
         literal = await client.post("/graphql", json={"query": '{ vehicle(vin: "\\u0000") { vin } }'})
+        # the same NUL written as a variable-width escape, and as the character itself (graphql-core takes it)
+        braced = await client.post("/graphql", json={"query": '{ vehicle(vin: "5YJ\\u{0}") { vin } }'})
+        raw = await client.post("/graphql", json={"query": '{ vehicle(vin: """5YJ\x00""") { vin } }'})
         variable = await client.post(
             "/graphql",
             json={"query": "query($v: String!) { vehicle(vin: $v) { vin } }", "variables": {"v": "5YJ\x00"}},
         )
-    for response in (literal, variable):
+    for response in (literal, braced, raw, variable):
         [error] = response.json()["errors"]
         assert error["extensions"]["code"] == "BAD_ARGUMENT"
         assert "NUL" in error["message"]
