@@ -1,7 +1,7 @@
 """The GraphQL API beside the SQL that serves it, and live fan-out to many websocket subscribers.
 
     PYTHONPATH=. .venv/bin/python bench/api.py [--drives 10000] [--iterations 200] [--subscribers 1000]
-        [--rate 10] [--seconds 10] [--quick]
+        [--rate 10] [--seconds 10] [--quick] [--profile]
 
 Starts an embedded PostgreSQL (migrated, plain storage) and a Mosquitto broker in a temp dir, then:
 
@@ -249,7 +249,7 @@ async def bench(args: argparse.Namespace, tmp: Path, pg: EmbeddedPostgres, mqtt_
     )
     try:
         await migrate.upgrade(engine, StorageMode.PLAIN)
-        await bench_api(db, connection, tmp, args.drives, args.iterations, profile=False)
+        await bench_api(db, connection, tmp, args.drives, args.iterations, profile=args.profile)
         await bench_polyline(db, connection, tmp, args.iterations)
         await bench_series(db, connection, tmp, args.iterations)
         settings = Settings(  # type: ignore[call-arg]
@@ -280,6 +280,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10, help="updates a second during the fan-out")
     parser.add_argument("--seconds", type=float, default=10, help="length of the fan-out run")
     parser.add_argument("--quick", action="store_true", help="a short run")
+    parser.add_argument("--profile", action="store_true", help="add a cProfile of the drives page")
     args = parser.parse_args()
     if args.quick:
         args.drives, args.iterations, args.subscribers = 2_000, 50, 200

@@ -18,13 +18,20 @@ full way, so errors and their paths are graphql-core's own. Resolver middleware 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from math import isfinite
 from typing import Any, cast
 
 from graphql import (
+    GraphQLBoolean,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
     GraphQLLeafType,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLScalarType,
+    GraphQLString,
     get_nullable_type,
     is_leaf_type,
     is_non_null_type,
@@ -34,8 +41,19 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-# how to read one leaf: the attribute reader, the attribute's name, the type's output coercion, may be null
-Leaf = tuple[Callable[[Any, str], Any], str, Callable[[Any], Any], bool]
+# how to read one leaf: the attribute reader, the attribute's name, the type's output coercion, may be null,
+# and the Python type whose values the coercion gives back unchanged (checked exactly; None: always coerce)
+Leaf = tuple[Callable[[Any, str], Any], str, Callable[[Any], Any], bool, type | None]
+
+# what graphql-core's built-in scalars return as they are: a float when finite, an int within 32 bits
+_UNCHANGED: dict[GraphQLScalarType, type] = {
+    GraphQLFloat: float,
+    GraphQLInt: int,
+    GraphQLString: str,
+    GraphQLBoolean: bool,
+    GraphQLID: str,
+}
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 PlanEntry = tuple[str, FieldDetailsList, Leaf | None]
 
 
@@ -65,15 +83,31 @@ def plain_leaf(parent_type: GraphQLObjectType, field_details_list: FieldDetailsL
     definition = field_def.extensions.get("strawberry-definition")
     if not is_leaf_type(field_type) or definition is None:
         return None
-    return definition.default_resolver, definition.python_name, field_type.coerce_output_value, nullable
+    unchanged = _UNCHANGED.get(field_type) if isinstance(field_type, GraphQLScalarType) else None
+    return (
+        definition.default_resolver,
+        definition.python_name,
+        field_type.coerce_output_value,
+        nullable,
+        unchanged,
+    )
 
 
 def read_leaf(leaf: Leaf, source: Any) -> Any:
     """The leaf's output value, or Undefined when graphql-core must complete it (to report the error)."""
-    read, attribute, coerce, nullable = leaf
+    read, attribute, coerce, nullable, unchanged = leaf
     value = read(source, attribute)
     if value is None:
         return None if nullable else Undefined
+    kind = type(value)
+    if (
+        kind is unchanged
+    ):  # what the coercion would give, without its checks and calls (a track's 10,000 floats)
+        if kind is float:
+            if isfinite(value):
+                return value
+        elif kind is not int or _INT_MIN <= value <= _INT_MAX:
+            return value
     try:
         coerced = coerce(value)
     except Exception:
@@ -138,12 +172,16 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """A list of scalars or enums (a series' column) coerced item by item; None when an item needs
         graphql-core's completion (a null where none may be, a value that does not coerce)."""
         coerce = leaf_type.coerce_output_value
+        unchanged = _UNCHANGED.get(leaf_type) if isinstance(leaf_type, GraphQLScalarType) else None
         values: list[Any] = []
         for item in items:
             if item is None:
                 if not nullable:
                     return None
                 values.append(None)
+                continue
+            if type(item) is float and unchanged is float and isfinite(item):
+                values.append(item)
                 continue
             try:
                 coerced = coerce(item)

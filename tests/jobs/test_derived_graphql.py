@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ QUERY = """
 query($vin: String!, $first: Int!, $after: String) {
   vehicle(vin: $vin) {
     drives(first: $first, after: $after) {
-      edges { cursor node { startedAt endedAt distanceKm maxSpeedKmh durationSeconds trackPolyline track { latitude longitude } } }
+      edges { cursor node { startedAt endedAt distanceKm maxSpeedKmh durationSeconds trackPolyline track { at latitude longitude } } }
       pageInfo { hasNextPage endCursor }
     }
     chargingSessions(first: 5) { edges { node { chargerType energyAddedKwh maxPowerKw endedAt curve { powerKw } } } }
@@ -43,6 +44,12 @@ async def test_drives_and_sessions_pages(tmp_path: Path, pipeline: Pipeline, fix
         decoded = polyline.decode(edge["node"]["trackPolyline"])
         track = [(p["latitude"], p["longitude"]) for p in edge["node"]["track"]]
         assert len(decoded) == len(track)
+        times = [datetime.fromisoformat(p["at"]) for p in edge["node"]["track"]]
+        assert times == sorted(times)
+        assert datetime.fromisoformat(edge["node"]["startedAt"]) <= times[0]
+        # the car's last position may come after P, while the drive settles (60 s; docs/analytics.md)
+        assert times[-1] <= datetime.fromisoformat(edge["node"]["endedAt"]) + timedelta(seconds=60)
+        assert all(t.utcoffset() is not None and t.utcoffset().total_seconds() == 0 for t in times)
         for got, want in zip(decoded, track, strict=True):
             assert got == pytest.approx(want, abs=1e-5)  # 5 decimals: about a metre
         assert vehicle["drives"]["pageInfo"] == {"hasNextPage": False, "endCursor": edge["cursor"]}

@@ -26,6 +26,7 @@ class Point:
     longitude: float
     label: str | None = None
     gear: Gear = Gear.PARK
+    count: int = 0
 
 
 @strawberry.type
@@ -188,3 +189,48 @@ async def test_a_bad_item_of_a_list_of_scalars_is_graphql_cores_error_at_its_ind
     fast, full = await both("{ cars { readings gears } }")
     assert errors(fast) == errors(full)
     assert sorted(path for _, path in errors(fast)) == [["cars", 0, "gears", 1], ["cars", 0, "readings", 1]]
+
+
+async def test_values_of_the_exact_type_pass_through_and_the_rest_coerce_as_in_graphql_core() -> None:
+    CARS[:] = [
+        car(
+            "a",
+            [
+                Point(latitude=1.5, longitude=2, label="x", count=7),
+                Point(latitude=True, longitude=-0.0, label=5, count=True),  # type: ignore[arg-type]
+                Point(latitude=1e308, longitude=2.5, count=-(2**31)),
+            ],
+        )
+    ]
+    query = "{ cars { track { latitude longitude label count } } }"
+    fast, full = await both(query)
+    assert fast.errors is None
+    assert fast.data == full.data
+    assert fast.data["cars"][0]["track"] == [
+        {"latitude": 1.5, "longitude": 2.0, "label": "x", "count": 7},
+        {"latitude": 1.0, "longitude": -0.0, "label": "5", "count": 1},
+        {"latitude": 1e308, "longitude": 2.5, "label": None, "count": -(2**31)},
+    ]
+    assert [type(point["count"]) for point in fast.data["cars"][0]["track"]] == [int, int, int]
+
+
+async def test_a_float_that_is_not_finite_or_an_int_beyond_32_bits_is_graphql_cores_error() -> None:
+    CARS[:] = [
+        car(
+            "a",
+            [
+                Point(latitude=math.nan, longitude=1.0),
+                Point(latitude=1.0, longitude=math.inf),
+                Point(latitude=1.0, longitude=1.0, count=2**31),
+            ],
+        )
+    ]
+    fast, full = await both("{ cars { track { latitude longitude count } } }")
+    assert errors(fast) == errors(full)
+    assert [path for _, path in errors(fast)] == [["cars", 0, "track", 0, "latitude"]]
+    assert fast.data is None and full.data is None  # the non-null list of cars takes the error up to the root
+    CARS[:] = [car("a", [Point(latitude=1.0, longitude=1.0, count=2**31)])]
+    fast, full = await both("{ cars { track { count } } }")
+    assert errors(fast) == errors(full)
+    assert [path for _, path in errors(fast)] == [["cars", 0, "track", 0, "count"]]
+    assert "32-bit" in errors(fast)[0][0]
