@@ -17,7 +17,7 @@ full way, so errors and their paths are graphql-core's own. Resolver middleware 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from math import isfinite
 from typing import Any, cast
 
@@ -41,9 +41,7 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-# how to read one leaf: the attribute reader, the attribute's name, the type's output coercion, may be null,
-# and the Python type whose values the coercion gives back unchanged (checked exactly; None: always coerce)
-Leaf = tuple[Callable[[Any, str], Any], str, Callable[[Any], Any], bool, type | None]
+from teslasync.schema.row_reader import INT_MAX, INT_MIN, Leaf, RowReader, row_reader
 
 # what graphql-core's built-in scalars return as they are: a float when finite, an int within 32 bits
 _UNCHANGED: dict[GraphQLScalarType, type] = {
@@ -53,14 +51,14 @@ _UNCHANGED: dict[GraphQLScalarType, type] = {
     GraphQLBoolean: bool,
     GraphQLID: str,
 }
-_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
 PlanEntry = tuple[str, FieldDetailsList, Leaf | None]
 
 
 class Plan:
     """A selection on one object type: each response key, its fields and how to read it if it is plain."""
 
-    __slots__ = ("entries", "leaves")
+    __slots__ = ("_reader", "entries", "leaves")
 
     def __init__(self, entries: list[PlanEntry]) -> None:
         self.entries = entries
@@ -68,6 +66,14 @@ class Plan:
         self.leaves = [(name, leaf) for name, _, leaf in entries if leaf is not None]
         if len(self.leaves) != len(entries):
             self.leaves = []
+        self._reader: RowReader | None = None
+
+    @property
+    def reader(self) -> RowReader:
+        """The compiled reader of a list of such objects (only when every key is a plain leaf)."""
+        if self._reader is None:
+            self._reader = row_reader(self.leaves)
+        return self._reader
 
 
 def plain_leaf(parent_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Leaf | None:
@@ -106,7 +112,7 @@ def read_leaf(leaf: Leaf, source: Any) -> Any:
         if kind is float:
             if isfinite(value):
                 return value
-        elif kind is not int or _INT_MIN <= value <= _INT_MAX:
+        elif kind is not int or INT_MIN <= value <= INT_MAX:
             return value
     try:
         coerced = coerce(value)
@@ -208,10 +214,13 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set, defer_usages, _ = self.collect_subfields(object_type, field_details_list)
         if defer_usages or self.get_stream_usage(field_details_list, path) is not None:
             return None
-        leaves = self._plan(object_type, grouped_field_set).leaves
+        plan = self._plan(object_type, grouped_field_set)
+        leaves = plan.leaves
         if not leaves:
             return None
         is_type_of = object_type.is_type_of
+        if is_type_of is None:
+            return plan.reader(items)
         rows = []
         for item in items:
             if item is None or (is_type_of is not None and is_type_of(item, info) is not True):

@@ -234,3 +234,39 @@ async def test_a_float_that_is_not_finite_or_an_int_beyond_32_bits_is_graphql_co
     assert errors(fast) == errors(full)
     assert [path for _, path in errors(fast)] == [["cars", 0, "track", 0, "count"]]
     assert "32-bit" in errors(fast)[0][0]
+
+
+async def test_a_schema_with_its_own_default_resolver_reads_each_leaf_through_it(monkeypatch: Any) -> None:
+    def read(source: Any, name: str) -> Any:
+        return source[name] if isinstance(source, dict) else getattr(source, name)
+
+    @strawberry.type
+    class Mapped:
+        @strawberry.field
+        def points(self) -> list[Point]:
+            return [{"latitude": 1.5, "longitude": 2, "label": None, "gear": Gear.DRIVE, "count": 3}]  # type: ignore[list-item]
+
+    from strawberry.schema.config import StrawberryConfig
+
+    fast = strawberry.Schema(
+        Mapped, execution_context_class=ExecutionContext, config=StrawberryConfig(default_resolver=read)
+    )
+    full = strawberry.Schema(Mapped, config=StrawberryConfig(default_resolver=read))
+    query = "{ points { latitude longitude label gear count } }"
+    calls: list[str] = []
+    original = ExecutionContext.execute_field
+
+    def counting(self: ExecutionContext, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(parent_type.name)
+        return original(self, parent_type, *args, **kwargs)
+
+    monkeypatch.setattr(ExecutionContext, "execute_field", counting)
+    fast_result = await fast.execute(query)
+    assert calls == ["Mapped"]  # the points' leaves were read on the plain path, through `read`
+    full_result = await full.execute(query)
+    assert fast_result.errors is None
+    assert (
+        fast_result.data
+        == full_result.data
+        == {"points": [{"latitude": 1.5, "longitude": 2.0, "label": None, "gear": "DRIVE", "count": 3}]}
+    )
