@@ -67,7 +67,11 @@ async def buckets(
             "origin": ORIGIN,
         },
     )
-    return [Bucket(r.vehicle_id, r.field, r.at, r.vmin, r.vmax, r.mean, r.last, int(r.n)) for r in rows]
+    # rows unpacked by position: a Row's attribute lookup by name is ~1 µs each, 10 ms for a 30-day chart
+    return [
+        Bucket(vehicle_id, field, at, vmin, vmax, mean, last, int(n))
+        for vehicle_id, field, at, vmin, vmax, mean, last, n in rows.all()
+    ]
 
 
 @dataclass(frozen=True, slots=True)
