@@ -39,7 +39,9 @@ class Series:
     name: str = strawberry.field(description="Fleet Telemetry field name.")
     unit: str | None = strawberry.field(description="Unit of the values, in the unit system asked for.")
     bucket_seconds: int = strawberry.field(description="The bucket size chosen for the range, s.")
-    points: list[SeriesPoint] = strawberry.field(description="Buckets with values, oldest first.")
+    points: list[SeriesPoint | Bucket] = strawberry.field(
+        description="Buckets with values, oldest first.", graphql_type=list[SeriesPoint]
+    )
 
     @strawberry.field(description="The buckets as columns, oldest first: what a chart library takes.")
     def columns(self) -> SeriesColumns:
@@ -63,13 +65,9 @@ def series_of(names: list[str], step_s: int, buckets: list[Bucket], units: UnitS
         metric_unit = field.unit if field is not None else None
         unit = convert(None, metric_unit, units)[1]
 
-        if (
-            unit == metric_unit
-        ):  # nothing to convert: the values as they are (a chart's thousands of calls saved)
-            points = [
-                SeriesPoint(at=b.at, min=b.vmin, max=b.vmax, mean=b.mean, last=b.last, count=b.count)
-                for b in by_field.get(name, [])
-            ]
+        points: list[SeriesPoint | Bucket]
+        if unit == metric_unit:  # nothing to convert: the buckets are the points (a chart's thousands)
+            points = list(by_field.get(name, []))
         else:
 
             def value(number: float) -> float:
@@ -78,8 +76,8 @@ def series_of(names: list[str], step_s: int, buckets: list[Bucket], units: UnitS
             points = [
                 SeriesPoint(
                     at=b.at,
-                    min=value(b.vmin),
-                    max=value(b.vmax),
+                    min=value(b.min),
+                    max=value(b.max),
                     mean=value(b.mean),
                     last=value(b.last),
                     count=b.count,
