@@ -58,6 +58,7 @@ from teslasync.db.engine import Database, make_engine
 from teslasync.db.repositories import series as series_repo
 from teslasync.db.repositories.vehicles import ensure_vehicle
 from teslasync.resolvers.series import step_for
+from teslasync.server import settle_gc
 
 SERIES_VIN = "5YJ3E7EB2NF000003"
 FIELDS = (
@@ -238,21 +239,29 @@ async def bench_fanout(settings: Settings, db: Database, mqtt_port: int, args: a
         flush=True,
     )
     live = argparse.Namespace(vehicles=1, subscribers=args.subscribers, rate=args.rate, seconds=args.seconds)
-    # the server runs in this process, which holds the earlier phases' objects: freeze them out of the GC's
-    # way, as `teslasync serve` freezes its start-up objects (server.py), or its full collections (~250 ms
-    # here) land in the latencies
-    gc.collect()
-    gc.freeze()
+    # the server runs in this process, which holds the earlier phases' objects: the collector is settled as
+    # `teslasync serve` settles it (server.py: start-up objects frozen, young collections less often), or
+    # its full collections (~250 ms here) land in the latencies
+    thresholds = gc.get_threshold()
+    settle_gc()
     try:
         result = await live_latency(settings, db, mqtt_port, live)
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
     latencies = [latency * 1000 for _, latency in result["latencies"]]  # type: ignore[attr-defined]
     delivered, expected = len(latencies), result["expected"]
     print(f"  delivered {delivered:,} of {expected:,} expected updates; errors: {result['errors'] or 'none'}")
     if latencies:
         print(latency_line("publish -> websocket next", latencies))
     print(f"  server CPU {result['server_cpu']:.0%} of a core; load process {result['load_cpu']:.0%}")
+    load_gc: list[tuple[int, float]] = result["load_gc"]  # type: ignore[assignment]
+    full = [ms for generation, ms in load_gc if generation == 2]
+    print(
+        f"  load process collector in the window (its subscribers' objects frozen once connected): "
+        f"{len(full)} full (max {max(full, default=0):.0f} ms), {len(load_gc) - len(full)} young "
+        f"(max {max((ms for g, ms in load_gc if g < 2), default=0):.1f} ms)"
+    )
 
 
 async def bench(args: argparse.Namespace, tmp: Path, pg: EmbeddedPostgres, mqtt_port: int) -> None:

@@ -59,6 +59,7 @@ from teslasync.config import Settings, StorageMode
 from teslasync.db import migrate
 from teslasync.db.embedded import EmbeddedPostgres
 from teslasync.db.engine import Database, make_engine
+from teslasync.server import uvicorn_config
 from teslasync.telemetry.runtime import TelemetryRuntime
 from teslasync.telemetry.sources.mqtt import RECEIVE_MAXIMUM
 from tests.services import _process, find_binary, free_port, mosquitto_config
@@ -191,6 +192,15 @@ async def live_worker(
                     errors.append(str(message)[:300])
                     return
 
+    gc_pauses: list[tuple[int, float]] = []  # (generation, ms) in the load process during the window
+    gc_started = [0.0]
+
+    def load_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            gc_pauses.append((info["generation"], (time.perf_counter() - gc_started[0]) * 1000))
+
     clients = [asyncio.create_task(subscriber(i)) for i in range(subscribers)]
     client = _publisher(mqtt_port, "bench-live-publisher")
     cpu_before = cpu = 0.0
@@ -208,6 +218,12 @@ async def live_worker(
                 client.publish(topic(vin, "BatteryLevel"), json.dumps(50 + level % 40), qos=1)
             await asyncio.sleep(0.25)
         await asyncio.sleep(0.5)
+        # A thousand clients in one process share one collector, whose full collections (their sockets'
+        # objects) would stall them all at once: freeze what the warm-up built, as separate clients would
+        # not share a pause, and report what the collector still does during the window.
+        gc.collect()
+        gc.freeze()
+        gc.callbacks.append(load_gc)
         latencies.clear()
         usage = resource.getrusage(resource.RUSAGE_SELF)
         cpu_before = usage.ru_utime + usage.ru_stime
@@ -234,12 +250,15 @@ async def live_worker(
         usage = resource.getrusage(resource.RUSAGE_SELF)
         cpu = (usage.ru_utime + usage.ru_stime - cpu_before) / (time.monotonic() - start)
     finally:
+        if load_gc in gc.callbacks:
+            gc.callbacks.remove(load_gc)
         for task in clients:
             task.cancel()
         await asyncio.gather(*clients, return_exceptions=True)
         client.disconnect()
         client.loop_stop()
     return {
+        "load_gc": gc_pauses,
         "published": total,
         "publish_rate": total / published_s,
         "expected": expected,
@@ -503,8 +522,9 @@ async def live_latency(
     runtime = TelemetryRuntime(settings, db)
     app = create_app(settings, db, telemetry=runtime, dispose_on_shutdown=False)
     http_port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=http_port, log_level="warning", timeout_graceful_shutdown=5
+    # as `teslasync serve` runs it (its WebSocket settings included), on a port of its own
+    config = uvicorn_config(
+        app, settings, host="127.0.0.1", port=http_port, log_level="warning", timeout_graceful_shutdown=5
     )
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())

@@ -170,6 +170,7 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = Field(default=4000, ge=100, le=100_000)
     graphql_max_subscriptions_per_connection: int = Field(default=50, ge=1, le=10_000)
     graphql_keep_alive_s: float = Field(default=15.0, gt=0)
+    ws_compression: bool = False
     graphql_max_cost: int = Field(default=250_000, ge=100, le=100_000_000)
     persisted_queries: Path | None = None
     persisted_queries_only: bool = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import signal
 import subprocess
@@ -15,8 +16,13 @@ from pathlib import Path
 import httpx
 import websockets
 
+from teslasync.app import create_app
 from teslasync.db.embedded import EmbeddedPostgres
+from teslasync.db.engine import Database
+from teslasync.server import GC_THRESHOLDS, settle_gc
 from tests.cli_helpers import TESLASYNC, clean_env, run_cli
+from tests.conftest import make_settings
+from tests.live_server import serve
 from tests.services import free_port
 
 
@@ -144,3 +150,34 @@ def test_stop_closes_open_websockets_and_exits_promptly(tmp_path: Path) -> None:
     assert close_code == 1012, "clients are told the service is restarting"
     assert process.returncode == 0
     assert not EmbeddedPostgres(tmp_path / "data").running()
+
+
+async def test_websocket_compression_is_off_unless_turned_on(tmp_path: Path, db: Database) -> None:
+    for compression in (False, True):
+        settings = make_settings(tmp_path, demo=True, ws_compression=compression)
+        app = create_app(settings, db, dispose_on_shutdown=False)
+        # the client offers permessage-deflate, as browsers do
+        async with (
+            serve(app, settings=settings) as port,
+            websockets.connect(
+                f"ws://127.0.0.1:{port}/graphql",
+                subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
+            ) as ws,
+        ):
+            await ws.send(json.dumps({"type": "connection_init"}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            assert ws.response is not None
+            extensions = ws.response.headers.get("Sec-WebSocket-Extensions") or ""
+        assert ("permessage-deflate" in extensions) is compression, extensions
+
+
+def test_settling_the_collector_freezes_start_up_and_collects_young_objects_less_often() -> None:
+    thresholds = gc.get_threshold()
+    try:
+        settle_gc()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert GC_THRESHOLDS[0] > thresholds[0]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
