@@ -30,6 +30,8 @@ from teslasync.helix.runner import Excerpt
 
 log = logging.getLogger("teslasync.helix")
 
+CLOSE_WAIT_S = 5.0
+
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
@@ -143,9 +145,19 @@ class Helix:
         task.add_done_callback(self._tasks.discard)
 
     async def aclose(self) -> None:
-        for task in list(self._tasks):
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if tasks:
+            # bounded: a task cancelled in the middle of a statement waits for the database to cancel it,
+            # and a stop must not hang on the docs index (it is made again at the next start)
+            _, pending = await asyncio.wait(tasks, timeout=CLOSE_WAIT_S)
+            if pending:
+                log.warning(
+                    "Helix: %d background task(s) still stopping after %g s; not waiting",
+                    len(pending),
+                    CLOSE_WAIT_S,
+                )
         if self._client is not None:
             await self._client.aclose()
 

@@ -3,19 +3,25 @@ forecast; the spend-jump alert, which goes to administrators only."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from graphql import build_schema, parse, validate
 
+from teslasync.auth.ratelimit import MemoryRateLimiter
 from teslasync.db.engine import Database
 from teslasync.db.repositories import helix as repo
 from teslasync.db.repositories import notifications as notifications_repo
 from teslasync.db.repositories import users as users_repo
+from teslasync.helix import service
 from teslasync.helix.features import FEATURES
 from teslasync.helix.service import month_forecast, spend_jump
 from teslasync.helix.tools import TOOLS
+from tests.conftest import make_settings
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schema.graphql"
 
@@ -75,3 +81,33 @@ async def test_a_spend_jump_is_found_and_goes_to_administrators_only(fresh_db: D
             )
         recipients = await notifications_repo.recipients(session, "helix_spend_jump", None)
     assert [user for user, _ in recipients] == [admin.id]
+
+
+async def test_closing_cancels_background_work_and_waits_for_it_only_so_long(
+    tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(service, "CLOSE_WAIT_S", 0.2)
+    helix = service.Helix(make_settings(tmp_path), db, MemoryRateLimiter())
+    stopped: list[str] = []
+
+    async def quick() -> None:
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            stopped.append("quick")
+            raise
+
+    async def stubborn() -> None:  # as a statement the database is still cancelling
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            await asyncio.sleep(5)
+
+    helix.spawn(quick())
+    helix.spawn(stubborn())
+    await asyncio.sleep(0)
+    started = time.monotonic()
+    await helix.aclose()
+    assert time.monotonic() - started < 2
+    assert stopped == ["quick"]
+    assert "1 background task(s) still stopping" in caplog.text
