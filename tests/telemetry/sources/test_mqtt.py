@@ -215,7 +215,8 @@ def test_kill_9_under_load_loses_nothing_and_stores_once(tmp_path: Path, postgre
             )
             wait_for_port(port, 60)  # bound before migrating: wait until it serves
             deadline = time.monotonic() + 60
-            while httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code != 200:
+            # the first answer comes once start-up is done (7 s on a slow machine): wait for it, not 5 s
+            while httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=60).status_code != 200:
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
             return process
