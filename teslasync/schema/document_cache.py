@@ -38,8 +38,12 @@ class Documents:
     def __len__(self) -> int:
         return len(self._entries)
 
+    @staticmethod
+    def _key(text: str, options: Mapping[str, Any]) -> tuple[str, tuple[tuple[str, Any], ...]]:
+        return text, tuple(sorted(options.items()))
+
     def parse(self, text: str, options: Mapping[str, Any]) -> DocumentNode:
-        key = (text, tuple(sorted(options.items())))
+        key = self._key(text, options)
         entry = self._entries.get(key)
         if entry is not None:
             self._entries.move_to_end(key)
@@ -52,11 +56,11 @@ class Documents:
         return document
 
     def valid(self, text: str, options: Mapping[str, Any], document: DocumentNode) -> bool:
-        entry = self._entries.get((text, tuple(sorted(options.items()))))
+        entry = self._entries.get(self._key(text, options))
         return entry is not None and entry[0] is document and entry[1]
 
     def mark_valid(self, text: str, options: Mapping[str, Any], document: DocumentNode) -> None:
-        key = (text, tuple(sorted(options.items())))
+        key = self._key(text, options)
         entry = self._entries.get(key)
         if entry is not None and entry[0] is document:
             self._entries[key] = (document, True)

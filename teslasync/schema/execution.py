@@ -9,15 +9,15 @@ Plain leaves: graphql-core runs every field through the same machinery (a path, 
 resolver, completion by type), which for a drives page with its tracks is 10,000 leaf fields and most of
 the response's time. A leaf (scalar or enum) field with no arguments whose resolver is Strawberry's default
 attribute read is taken from the object and coerced by its type directly, as graphql-core's completion would;
-a list of objects whose selected fields are all such leaves (a track's points) is built row by row, and a
-list of scalars (a series' column) value by value, without a path per item. Anything else, and any value that is a null where none may be or does not coerce, goes the
-full way, so errors and their paths are graphql-core's own. Resolver middleware (a schema extension's
-`resolve` hook) turns it off.
+a list of objects whose selected fields are all such leaves (a track's points) is built row by row (by
+row_reader.py), and a list of scalars (a series' column) value by value, without a path per item. Anything
+else, and any value that is a null where none may be or does not coerce, goes the full way, so errors and
+their paths are graphql-core's own. Resolver middleware (a schema extension's `resolve` hook) turns it off.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from math import isfinite
 from typing import Any, cast
 
@@ -102,13 +102,16 @@ def plain_leaf(parent_type: GraphQLObjectType, field_details_list: FieldDetailsL
 def read_leaf(leaf: Leaf, source: Any) -> Any:
     """The leaf's output value, or Undefined when graphql-core must complete it (to report the error)."""
     read, attribute, coerce, nullable, unchanged = leaf
-    value = read(source, attribute)
+    return complete_leaf(read(source, attribute), coerce, nullable, unchanged)
+
+
+def complete_leaf(value: Any, coerce: Callable[[Any], Any], nullable: bool, unchanged: type | None) -> Any:
+    """A leaf value as graphql-core's completion gives it, or Undefined when that completion must report it."""
     if value is None:
         return None if nullable else Undefined
     kind = type(value)
-    if (
-        kind is unchanged
-    ):  # what the coercion would give, without its checks and calls (a track's 10,000 floats)
+    # what the coercion would give, without its checks and calls (a track's 10,000 floats)
+    if kind is unchanged:
         if kind is float:
             if isfinite(value):
                 return value
@@ -181,21 +184,10 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         unchanged = _UNCHANGED.get(leaf_type) if isinstance(leaf_type, GraphQLScalarType) else None
         values: list[Any] = []
         for item in items:
-            if item is None:
-                if not nullable:
-                    return None
-                values.append(None)
-                continue
-            if type(item) is float and unchanged is float and isfinite(item):
-                values.append(item)
-                continue
-            try:
-                coerced = coerce(item)
-            except Exception:
+            value = complete_leaf(item, coerce, nullable, unchanged)
+            if value is Undefined:
                 return None
-            if coerced is None or coerced is Undefined:
-                return None
-            values.append(coerced)
+            values.append(value)
         return values
 
     def _plain_rows(
@@ -223,7 +215,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return plan.reader(items)
         rows = []
         for item in items:
-            if item is None or (is_type_of is not None and is_type_of(item, info) is not True):
+            if item is None or is_type_of(item, info) is not True:
                 return None
             row = {}
             for name, leaf in leaves:
