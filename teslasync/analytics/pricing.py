@@ -23,6 +23,7 @@ from teslasync.analytics.costs import (
 )
 from teslasync.db.models import ChargingSessionRow, GeofenceRow, TariffRow
 from teslasync.db.repositories import costs as repo
+from teslasync.db.stored_json import parsed
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,10 @@ async def load_prices(session: AsyncSession) -> Prices:
 def profile_of_curve(curve: object) -> tuple[EnergyPoint, ...]:
     """The session's cumulative energy from its charging-power samples ([ts, level, kW], trapezoids); the
     cost scales it to the session's measured energy, so only its shape matters."""
-    if not isinstance(curve, list):
+    points_stored = parsed(curve)
+    if not isinstance(points_stored, list):
         return ()
-    points = [(datetime.fromisoformat(ts), float(kw)) for ts, _level, kw in curve if kw is not None]
+    points = [(datetime.fromisoformat(ts), float(kw)) for ts, _level, kw in points_stored if kw is not None]
     if len(points) < 2:
         return ()
     profile, total = [EnergyPoint(points[0][0], 0.0)], 0.0

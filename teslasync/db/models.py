@@ -25,6 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from teslasync.db.stored_json import StoredJSON
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -312,7 +314,7 @@ class DriveRow(Base):
     end_rated_range_km: Mapped[float | None] = mapped_column(Double)
     energy_used_kwh: Mapped[float | None] = mapped_column(Double)
     outside_temp_avg_c: Mapped[float | None] = mapped_column(Double)
-    track: Mapped[object] = mapped_column(JSONB)
+    track: Mapped[object] = mapped_column(StoredJSON)  # a JSONText when read: parsed where used
 
 
 class ChargingSessionRow(Base):
@@ -335,7 +337,7 @@ class ChargingSessionRow(Base):
     end_rated_range_km: Mapped[float | None] = mapped_column(Double)
     latitude: Mapped[float | None] = mapped_column(Double)
     longitude: Mapped[float | None] = mapped_column(Double)
-    curve: Mapped[object] = mapped_column(JSONB)
+    curve: Mapped[object] = mapped_column(StoredJSON)  # a JSONText when read: parsed where used
     geofence_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("geofences.id"))
     cost_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     cost_currency: Mapped[str | None] = mapped_column(String(3))

@@ -13,6 +13,7 @@ from teslasync.analytics import polyline
 from teslasync.analytics.daily import drive_energy
 from teslasync.analytics.units import value_in
 from teslasync.db.models import ChargingSessionRow, DriveRow
+from teslasync.db.stored_json import parsed
 from teslasync.resolvers import analytics as analytics_resolvers
 from teslasync.resolvers import costs as cost_resolvers
 from teslasync.resolvers.derived import encode_cursor
@@ -41,6 +42,26 @@ class StoredPoint(tuple[str, float, float]):
     @property
     def at(self) -> datetime:
         return datetime.fromisoformat(self[0])
+
+
+class StoredCurvePoint(tuple[str, float | None, float]):
+    """A curve point as `charging_sessions.curve` keeps it, [ISO time, battery level, kW], served as a
+    `CurvePoint` (as `StoredPoint` is served as a `TrackPoint`)."""
+
+    __slots__ = ()
+
+    battery_level = property(itemgetter(1))
+    power_kw = property(itemgetter(2))
+
+    @property
+    def at(self) -> datetime:
+        return datetime.fromisoformat(self[0])
+
+
+def stored_points(stored: object) -> list[Any]:
+    """The points of a stored track or curve (a list of [ISO time, value, value]); none when it holds none."""
+    points = parsed(stored)
+    return points if isinstance(points, list) else []
 
 
 @strawberry.type(description="A drive, from the gear leaving P to P (see docs/analytics.md).")
@@ -76,14 +97,12 @@ class Drive:
         "libraries decode: a fraction of the size and time of `track`, for lists and maps."
     )
     def track_polyline(self) -> str:
-        points: list[Any] = self.row.track if isinstance(self.row.track, list) else []
-        return polyline.encode((p[1], p[2]) for p in points)
+        return polyline.encode((p[1], p[2]) for p in stored_points(self.row.track))
 
     @strawberry.field(description="The GPS track.", graphql_type=list[TrackPoint])
     def track(self) -> list[StoredPoint]:
-        # built only when asked for: a list page without tracks does not pay for thousands of points
-        points: list[Any] = self.row.track if isinstance(self.row.track, list) else []
-        return [StoredPoint(p) for p in points]
+        # parsed and built only when asked for: a list page without tracks does not pay for their points
+        return [StoredPoint(p) for p in stored_points(self.row.track)]
 
     @strawberry.field(
         description="Energy used, kWh: from the car's energy counter, else rated range lost times the car's "
@@ -162,7 +181,6 @@ class ChargingSession:
     max_power_kw: float | None = strawberry.field(description="Highest charging power, kW.")
     start_battery_level: float | None = strawberry.field(description="Battery level at the start, %.")
     end_battery_level: float | None = strawberry.field(description="Battery level at the end, %.")
-    curve: list[CurvePoint] = strawberry.field(description="Power over battery level.")
     latitude: float | None = strawberry.field(description="Where the car charged, degrees north.")
     longitude: float | None = strawberry.field(description="Where the car charged, degrees east.")
     cost: Money | None = strawberry.field(
@@ -177,9 +195,14 @@ class ChargingSession:
         row = await cost_resolvers.geofence(info.context, self.geofence_id)
         return GeofenceType.from_row(row) if row is not None else None
 
+    stored_curve: strawberry.Private[object]
+
+    @strawberry.field(description="Power over battery level.", graphql_type=list[CurvePoint])
+    def curve(self) -> list[StoredCurvePoint]:
+        return [StoredCurvePoint(p) for p in stored_points(self.stored_curve)]
+
     @classmethod
     def from_row(cls, row: ChargingSessionRow) -> ChargingSession:
-        curve: list[Any] = row.curve if isinstance(row.curve, list) else []
         cost = None
         if row.cost_currency is not None:
             cost = Money.from_stored(row.cost_amount, row.cost_currency, row.cost_breakdown)
@@ -197,9 +220,7 @@ class ChargingSession:
             max_power_kw=row.max_power_kw,
             start_battery_level=row.start_battery_level,
             end_battery_level=row.end_battery_level,
-            curve=[
-                CurvePoint(at=datetime.fromisoformat(p[0]), battery_level=p[1], power_kw=p[2]) for p in curve
-            ],
+            stored_curve=row.curve,
         )
 
 

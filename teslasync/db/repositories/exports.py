@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeDecorator
 
 from teslasync.db.models import Base, ChargingSessionRow, DriveRow, VehicleStateRow
 
@@ -69,8 +70,10 @@ def _kind(column: ColumnElement[Any]) -> Kind:
         (Integer, Kind.INTEGER),
         (String, Kind.TEXT),
     ]
+    # a decorated type (StoredJSON) is exported as the type it stores
+    stored = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
     for sql_type, kind in kinds:
-        if isinstance(column.type, sql_type):
+        if isinstance(stored, sql_type):
             return kind
     raise TypeError(f"no export kind for column {column} of type {column.type}")
 
