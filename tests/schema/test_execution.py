@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 import strawberry
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import FieldExtension, SchemaExtension
 
 from teslasync.schema.execution import ExecutionContext
 
@@ -270,3 +270,158 @@ async def test_a_schema_with_its_own_default_resolver_reads_each_leaf_through_it
         == full_result.data
         == {"points": [{"latitude": 1.5, "longitude": 2.0, "label": None, "gear": "DRIVE", "count": 3}]}
     )
+
+
+# --- objects read as attributes (an edge's node) and objects of lists (a page's edges) ----------------------
+
+
+@strawberry.type
+class Driver:
+    name: str
+
+    @strawberry.field
+    async def licence(self) -> str:
+        if self.name == "no licence":
+            raise ValueError("no licence on file")
+        return self.name.upper()
+
+    @strawberry.field
+    def strict(self) -> str:
+        if self.name == "strict":
+            raise ValueError("strict refuses")
+        return "ok"
+
+
+@strawberry.type
+class Trip:
+    driver: Driver
+    co_driver: Driver | None = None
+    distance: float = 0.0
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Garage(Named):
+    trips: list[Trip]
+
+
+class Shout(FieldExtension):
+    def resolve(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        return next_(source, info, **kwargs).upper()
+
+
+@strawberry.type
+class Depot:
+    label: str = strawberry.field(extensions=[Shout()])
+
+
+TRIPS: list[Any] = []
+
+
+@strawberry.type
+class TripQuery:
+    @strawberry.field
+    def trips(self) -> list[Trip]:
+        return TRIPS
+
+    @strawberry.field
+    def maybe_trips(self) -> list[Trip | None]:
+        return TRIPS
+
+    @strawberry.field
+    def garage(self) -> Named:
+        return Garage(name="g", trips=TRIPS)
+
+    @strawberry.field
+    def depot(self) -> Depot:
+        return Depot(label="north")
+
+
+TRIPS_FAST = strawberry.Schema(TripQuery, types=[Garage], execution_context_class=ExecutionContext)
+TRIPS_FULL = strawberry.Schema(
+    TripQuery, types=[Garage], execution_context_class=ExecutionContext, extensions=[PassThrough]
+)
+
+
+async def trips_both(query: str) -> tuple[Any, Any]:
+    return await TRIPS_FAST.execute(query), await TRIPS_FULL.execute(query)
+
+
+async def test_objects_and_lists_of_objects_the_same_both_ways() -> None:
+    TRIPS[:] = [
+        Trip(driver=Driver(name="ada"), co_driver=Driver(name="bo"), distance=3),
+        Trip(driver=Driver(name="cy")),
+    ]
+    query = """{ trips { distance driver { name licence strict } coDriver { name licence } }
+    garage { name ... on Garage { trips { driver { name } } } } }"""
+    fast, full = await trips_both(query)
+    assert fast.errors is None
+    assert fast.data == full.data
+    assert fast.data["trips"] == [
+        {
+            "distance": 3.0,
+            "driver": {"name": "ada", "licence": "ADA", "strict": "ok"},
+            "coDriver": {"name": "bo", "licence": "BO"},
+        },
+        {"distance": 0.0, "driver": {"name": "cy", "licence": "CY", "strict": "ok"}, "coDriver": None},
+    ]
+    assert fast.data["garage"] == {
+        "name": "g",
+        "trips": [{"driver": {"name": "ada"}}, {"driver": {"name": "cy"}}],
+    }
+
+
+async def test_an_error_inside_a_nullable_object_nulls_that_object_at_its_path() -> None:
+    TRIPS[:] = [Trip(driver=Driver(name="ada"), co_driver=Driver(name="no licence"))]
+    fast, full = await trips_both("{ trips { driver { name } coDriver { name licence } } }")
+    assert errors(fast) == errors(full) == [("no licence on file", ["trips", 0, "coDriver", "licence"])]
+    assert fast.data == full.data == {"trips": [{"driver": {"name": "ada"}, "coDriver": None}]}
+
+
+async def test_an_error_inside_a_non_null_object_goes_up_to_the_nearest_nullable_place() -> None:
+    TRIPS[:] = [Trip(driver=Driver(name="ada")), Trip(driver=Driver(name="strict"))]
+    fast, full = await trips_both("{ maybeTrips { driver { strict } } }")
+    assert errors(fast) == errors(full) == [("strict refuses", ["maybeTrips", 1, "driver", "strict"])]
+    assert fast.data == full.data == {"maybeTrips": [{"driver": {"strict": "ok"}}, None]}
+    # an async resolver's error is taken up the same way once awaited
+    TRIPS[:] = [Trip(driver=Driver(name="no licence"))]
+    fast, full = await trips_both("{ maybeTrips { driver { licence } } }")
+    assert errors(fast) == errors(full) == [("no licence on file", ["maybeTrips", 0, "driver", "licence"])]
+    assert fast.data == full.data == {"maybeTrips": [None]}
+
+
+async def test_a_null_object_where_none_may_be_is_graphql_cores_error() -> None:
+    TRIPS[:] = [Trip(driver=None), None]  # type: ignore[arg-type, list-item]
+    fast, full = await trips_both("{ maybeTrips { driver { name } } }")
+    assert errors(fast) == errors(full)
+    assert errors(fast) == [
+        ("Cannot return null for non-nullable field Trip.driver.", ["maybeTrips", 0, "driver"])
+    ]
+    assert fast.data == full.data == {"maybeTrips": [None, None]}
+
+
+async def test_objects_skip_graphql_cores_field_machinery_but_not_a_field_extension(monkeypatch: Any) -> None:
+    calls: list[str] = []
+    original = ExecutionContext.execute_field
+
+    def counting(self: ExecutionContext, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(f"{parent_type.name}.{args[1][0].node.name.value}")
+        return original(self, parent_type, *args, **kwargs)
+
+    monkeypatch.setattr(ExecutionContext, "execute_field", counting)
+    TRIPS[:] = [Trip(driver=Driver(name="ada"), co_driver=Driver(name="bo"))] * 2
+    fast = await TRIPS_FAST.execute("{ trips { driver { name licence } coDriver { name } } depot { label } }")
+    assert fast.errors is None
+    assert fast.data["depot"] == {"label": "NORTH"}  # the extension ran: the field is not a plain read
+    # `driver`, `coDriver` and `name` were read directly; the resolvers and the extended field were not
+    assert sorted(calls) == [
+        "Depot.label",
+        "Driver.licence",
+        "Driver.licence",
+        "TripQuery.depot",
+        "TripQuery.trips",
+    ]
