@@ -22,150 +22,39 @@ their values (no `is_type_of`) go this way; errors are handled at the same path 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from math import isfinite
+from collections.abc import Awaitable, Iterable
 from typing import Any, cast
 
 from graphql import (
-    GraphQLBoolean,
-    GraphQLField,
-    GraphQLFloat,
-    GraphQLID,
-    GraphQLInt,
     GraphQLLeafType,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLScalarType,
-    GraphQLString,
     get_nullable_type,
     is_leaf_type,
     is_non_null_type,
     is_object_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.executor import to_nodes
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.types.field import StrawberryField
+from strawberry.types import Info
 
-from teslasync.schema.row_reader import INT_MAX, INT_MIN, Leaf, RowReader, row_reader
-
-# what graphql-core's built-in scalars return as they are: a float when finite, an int within 32 bits
-_UNCHANGED: dict[GraphQLScalarType, type] = {
-    GraphQLFloat: float,
-    GraphQLInt: int,
-    GraphQLString: str,
-    GraphQLBoolean: bool,
-    GraphQLID: str,
-}
-
-# how to read an object field directly: the attribute reader, the attribute, the field's type as declared
-# and the object type it names (one that does not check its values)
-ObjectField = tuple[Callable[[Any, str], Any], str, GraphQLOutputType, GraphQLObjectType]
-PlanEntry = tuple[str, FieldDetailsList, Leaf | None, ObjectField | None]
-
-
-class Plan:
-    """A selection on one object type: each response key, its fields and how to read it if it is plain."""
-
-    __slots__ = ("_reader", "entries", "leaves")
-
-    def __init__(self, entries: list[PlanEntry]) -> None:
-        self.entries = entries
-        # every key a plain leaf: the whole object can be read without graphql-core
-        self.leaves = [(name, leaf) for name, _, leaf, _ in entries if leaf is not None]
-        if len(self.leaves) != len(entries):
-            self.leaves = []
-        self._reader: RowReader | None = None
-
-    @property
-    def reader(self) -> RowReader:
-        """The compiled reader of a list of such objects (only when every key is a plain leaf)."""
-        if self._reader is None:
-            self._reader = row_reader(self.leaves)
-        return self._reader
-
-
-def attribute_field(
-    parent_type: GraphQLObjectType, field_details_list: FieldDetailsList
-) -> tuple[GraphQLField, StrawberryField] | None:
-    """The field, when reading it is reading an attribute: no arguments, Strawberry's default resolver, and no
-    field extension (a permission check) that the resolver would run."""
-    node = field_details_list[0].node
-    field_def = parent_type.fields.get(node.name.value)
-    if field_def is None or node.arguments or field_def.args:
-        return None
-    definition = field_def.extensions.get("strawberry-definition")
-    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
-        return None
-    if not getattr(field_def.resolve, "_is_default", False):
-        return None
-    return field_def, definition
-
-
-def plain_leaf(parent_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Leaf | None:
-    """How to read the field directly, or None when it needs graphql-core's full path."""
-    attribute = attribute_field(parent_type, field_details_list)
-    if attribute is None:
-        return None
-    field_def, definition = attribute
-    nullable = not is_non_null_type(field_def.type)
-    field_type = get_nullable_type(field_def.type)
-    if not is_leaf_type(field_type):
-        return None
-    unchanged = _UNCHANGED.get(field_type) if isinstance(field_type, GraphQLScalarType) else None
-    return (
-        definition.default_resolver,
-        definition.python_name,
-        field_type.coerce_output_value,
-        nullable,
-        unchanged,
-    )
-
-
-def plain_object(parent_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> ObjectField | None:
-    """How to read an object field directly, or None when it needs graphql-core's full path."""
-    attribute = attribute_field(parent_type, field_details_list)
-    if attribute is None:
-        return None
-    field_def, definition = attribute
-    object_type = unchecked_object_type(field_def.type)
-    if object_type is None:
-        return None
-    return definition.default_resolver, definition.python_name, field_def.type, object_type
-
-
-def unchecked_object_type(output_type: GraphQLOutputType) -> GraphQLObjectType | None:
-    """The object type a field or list item of this type holds, when it takes any value (no `is_type_of`)."""
-    named = get_nullable_type(output_type)
-    if is_object_type(named) and named.is_type_of is None:
-        return named
-    return None
-
-
-def read_leaf(leaf: Leaf, source: Any) -> Any:
-    """The leaf's output value, or Undefined when graphql-core must complete it (to report the error)."""
-    read, attribute, coerce, nullable, unchanged = leaf
-    return complete_leaf(read(source, attribute), coerce, nullable, unchanged)
-
-
-def complete_leaf(value: Any, coerce: Callable[[Any], Any], nullable: bool, unchanged: type | None) -> Any:
-    """A leaf value as graphql-core's completion gives it, or Undefined when that completion must report it."""
-    if value is None:
-        return None if nullable else Undefined
-    kind = type(value)
-    # what the coercion would give, without its checks and calls (a track's 10,000 floats)
-    if kind is unchanged:
-        if kind is float:
-            if isfinite(value):
-                return value
-        elif kind is not int or INT_MIN <= value <= INT_MAX:
-            return value
-    try:
-        coerced = coerce(value)
-    except Exception:
-        return Undefined
-    return Undefined if coerced is None else coerced
+from teslasync.schema.field_plans import (
+    UNCHANGED_TYPES,
+    DirectResolver,
+    ObjectField,
+    Plan,
+    PlanEntry,
+    complete_leaf,
+    direct_resolver,
+    plain_leaf,
+    plain_object,
+    read_leaf,
+    unchecked_object_type,
+)
 
 
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -173,6 +62,8 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         manager = self.middleware_manager
         self._plain_leaves = manager is None or not manager._middleware_resolvers
+        strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
+        self._info_class = strawberry_schema.config.info_class if strawberry_schema else Info
         # keyed by the grouped field set's identity; the set is kept alive with its plan (as graphql-core's
         # own subfield memo does), so an id is never reused while its entry exists
         self._plans: dict[int, tuple[GroupedFieldSet, Plan]] = {}
@@ -189,9 +80,13 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return cached[1]
         entries: list[PlanEntry] = []
         for name, details in grouped_field_set.items():
-            leaf = plain_leaf(parent_type, details) if self._plain_leaves else None
-            plain = plain_object(parent_type, details) if self._plain_leaves and leaf is None else None
-            entries.append((name, details, leaf, plain))
+            leaf = plain = direct = None
+            if self._plain_leaves:
+                leaf = plain_leaf(parent_type, details)
+                plain = plain_object(parent_type, details) if leaf is None else None
+                if leaf is None and plain is None:
+                    direct = direct_resolver(self.schema, parent_type, details)
+            entries.append((name, details, leaf, plain, direct))
         plan = Plan(entries)
         self._plans[id(grouped_field_set)] = (grouped_field_set, plan)
         return plan
@@ -260,10 +155,10 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
         if self.is_awaitable(completed):
-            return self._await_object(completed, return_type, field_details_list, path)
+            return self._await_completed(completed, return_type, field_details_list, path)
         return completed
 
-    async def _await_object(
+    async def _await_completed(
         self,
         completed: Awaitable[dict[str, Any]],
         return_type: GraphQLOutputType,
@@ -283,7 +178,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """A list of scalars or enums (a series' column) coerced item by item; None when an item needs
         graphql-core's completion (a null where none may be, a value that does not coerce)."""
         coerce = leaf_type.coerce_output_value
-        unchanged = _UNCHANGED.get(leaf_type) if isinstance(leaf_type, GraphQLScalarType) else None
+        unchanged = UNCHANGED_TYPES.get(leaf_type) if isinstance(leaf_type, GraphQLScalarType) else None
         values: list[Any] = []
         for item in items:
             value = complete_leaf(item, coerce, nullable, unchanged)
@@ -340,7 +235,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         awaitable_fields: list[str] = []
         is_awaitable = self.is_awaitable
         try:
-            for response_name, field_details_list, leaf, plain in self._plan(
+            for response_name, field_details_list, leaf, plain, direct in self._plan(
                 parent_type, grouped_field_set
             ).entries:
                 if leaf is not None:
@@ -349,6 +244,15 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         results[response_name] = value
                         continue
                     result = self.execute_field(
+                        parent_type,
+                        source_value,
+                        field_details_list,
+                        Path(path, response_name, parent_type.name),
+                        position_context,
+                    )
+                elif direct is not None:
+                    result = self._direct_field(
+                        direct,
                         parent_type,
                         source_value,
                         field_details_list,
@@ -411,6 +315,47 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return self._complete_object(
             object_type, return_type, field_details_list, field_path, value, position_context
         )
+
+    def _direct_field(
+        self,
+        direct: DirectResolver,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> AwaitableOrValue[Any]:
+        """The field resolved and completed as `execute_field` would, its resolver called directly."""
+        function, info_name, field_def, definition, leaf = direct
+        return_type = field_def.type
+        info = None
+        try:
+            if info_name is None:
+                result = function(source_value)
+            else:
+                info = self.build_resolve_info(field_def, to_nodes(field_details_list), parent_type, path)
+                result = function(
+                    source_value, **{info_name: self._info_class(_raw_info=info, _field=definition)}
+                )
+            if leaf is not None and not self.is_awaitable(result):
+                value = complete_leaf(result, *leaf)
+                if value is not Undefined:
+                    return value
+            if info is None:
+                info = self.build_resolve_info(field_def, to_nodes(field_details_list), parent_type, path)
+            if self.is_awaitable(result):
+                return self.complete_awaitable_value(
+                    return_type, field_details_list, info, path, result, position_context
+                )
+            completed = self.complete_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        if self.is_awaitable(completed):
+            return self._await_completed(completed, return_type, field_details_list, path)
+        return completed
 
     @staticmethod
     async def _gather(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:

@@ -165,8 +165,9 @@ async def test_plain_leaves_skip_graphql_cores_field_machinery(monkeypatch: Any)
     query = "{ cars { name loudName track { latitude longitude } } }"
     fast = await FAST.execute(query)
     assert fast.errors is None
-    # the resolver with an argument and the lists go the full way; `name` and the points do not
-    assert calls == ["Query.cars", "Car.loudName", "Car.track"]
+    # the resolver with an argument and the list go the full way; `name`, the points, and the resolver
+    # without arguments (`cars`, called directly) do not
+    assert calls == ["Car.loudName", "Car.track"]
     calls.clear()
     full = await FULL.execute(query)
     assert full.data == fast.data
@@ -262,7 +263,8 @@ async def test_a_schema_with_its_own_default_resolver_reads_each_leaf_through_it
 
     monkeypatch.setattr(ExecutionContext, "execute_field", counting)
     fast_result = await fast.execute(query)
-    assert calls == ["Mapped"]  # the points' leaves were read on the plain path, through `read`
+    # the points' leaves were read on the plain path, through `read`; `points` was called directly
+    assert calls == []
     full_result = await full.execute(query)
     assert fast_result.errors is None
     assert (
@@ -417,11 +419,91 @@ async def test_objects_skip_graphql_cores_field_machinery_but_not_a_field_extens
     fast = await TRIPS_FAST.execute("{ trips { driver { name licence } coDriver { name } } depot { label } }")
     assert fast.errors is None
     assert fast.data["depot"] == {"label": "NORTH"}  # the extension ran: the field is not a plain read
-    # `driver`, `coDriver` and `name` were read directly; the resolvers and the extended field were not
-    assert sorted(calls) == [
-        "Depot.label",
-        "Driver.licence",
-        "Driver.licence",
-        "TripQuery.depot",
-        "TripQuery.trips",
+    # only the extended field went the full way: `driver`, `coDriver` and `name` were read directly, and the
+    # resolvers without arguments called directly
+    assert calls == ["Depot.label"]
+
+
+# --- resolvers without arguments, called directly ----------------------------------------------------------
+
+
+@strawberry.type
+class Probe:
+    @strawberry.field
+    def where(self, info: strawberry.Info) -> str:
+        return f"{info.field_name}@{'.'.join(map(str, info.path.as_list()))}:{info.context['who']}"
+
+    @strawberry.field
+    def nothing(self) -> str:
+        return None  # type: ignore[return-value]
+
+    @strawberry.field
+    def scale(self) -> float:
+        return 1  # an int, coerced to a float as graphql-core does
+
+    @strawberry.field
+    def gear(self) -> Gear:
+        return Gear.DRIVE
+
+    @strawberry.field
+    async def later(self, info: strawberry.Info) -> list[str]:
+        return [info.field_name, str(info.path.key)]
+
+    @strawberry.field
+    def broken(self) -> str | None:
+        raise ValueError("broken probe")
+
+
+@strawberry.type
+class ProbeQuery:
+    @strawberry.field
+    def probes(self) -> list[Probe]:
+        return [Probe(), Probe()]
+
+
+PROBE_FAST = strawberry.Schema(ProbeQuery, execution_context_class=ExecutionContext)
+PROBE_FULL = strawberry.Schema(ProbeQuery, execution_context_class=ExecutionContext, extensions=[PassThrough])
+
+
+async def test_direct_resolvers_get_the_same_info_values_and_errors(monkeypatch: Any) -> None:
+    calls: list[str] = []
+    original = ExecutionContext.execute_field
+
+    def counting(self: ExecutionContext, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(f"{parent_type.name}.{args[1][0].node.name.value}")
+        return original(self, parent_type, *args, **kwargs)
+
+    monkeypatch.setattr(ExecutionContext, "execute_field", counting)
+    query = "{ probes { where here: where scale gear later broken } }"
+    fast = await PROBE_FAST.execute(query, context_value={"who": "me"})
+    assert calls == []  # every resolver was called directly
+    full = await PROBE_FULL.execute(query, context_value={"who": "me"})
+    assert len(calls) == 1 + 2 * 6
+    assert fast.data == full.data
+    assert fast.data["probes"][1] == {
+        "where": "where@probes.1.where:me",
+        "here": "where@probes.1.here:me",
+        "scale": 1.0,
+        "gear": "DRIVE",
+        "later": ["later", "later"],
+        "broken": None,
+    }
+    assert isinstance(fast.data["probes"][0]["scale"], float)
+    assert errors(fast) == errors(full)
+    assert errors(fast) == [
+        ("broken probe", ["probes", 0, "broken"]),
+        ("broken probe", ["probes", 1, "broken"]),
     ]
+
+
+async def test_a_direct_resolvers_null_where_none_may_be_is_graphql_cores_error() -> None:
+    fast, full = (
+        await PROBE_FAST.execute("{ probes { nothing } }"),
+        await PROBE_FULL.execute("{ probes { nothing } }"),
+    )
+    assert errors(fast) == errors(full)
+    assert errors(fast)[0] == (
+        "Cannot return null for non-nullable field Probe.nothing.",
+        ["probes", 0, "nothing"],
+    )
+    assert fast.data is None and full.data is None
