@@ -243,39 +243,18 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     if value is not Undefined:
                         results[response_name] = value
                         continue
-                    result = self.execute_field(
-                        parent_type,
-                        source_value,
-                        field_details_list,
-                        Path(path, response_name, parent_type.name),
-                        position_context,
-                    )
-                elif direct is not None:
+                field_path = Path(path, response_name, parent_type.name)
+                if direct is not None:
                     result = self._direct_field(
-                        direct,
-                        parent_type,
-                        source_value,
-                        field_details_list,
-                        Path(path, response_name, parent_type.name),
-                        position_context,
+                        direct, parent_type, source_value, field_details_list, field_path, position_context
                     )
                 elif plain is not None:
                     result = self._plain_object_field(
-                        plain,
-                        parent_type,
-                        source_value,
-                        field_details_list,
-                        path,
-                        response_name,
-                        position_context,
+                        plain, parent_type, source_value, field_details_list, field_path, position_context
                     )
                 else:
                     result = self.execute_field(
-                        parent_type,
-                        source_value,
-                        field_details_list,
-                        Path(path, response_name, parent_type.name),
-                        position_context,
+                        parent_type, source_value, field_details_list, field_path, position_context
                     )
                 if result is not Undefined:
                     results[response_name] = result
@@ -295,12 +274,10 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         parent_type: GraphQLObjectType,
         source_value: Any,
         field_details_list: FieldDetailsList,
-        path: Path | None,
-        response_name: str,
+        field_path: Path,
         position_context: Any,
     ) -> AwaitableOrValue[Any]:
         read, attribute, return_type, object_type = plain
-        field_path = Path(path, response_name, parent_type.name)
         try:
             value = read(source_value, attribute)
         except Exception:

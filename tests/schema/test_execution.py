@@ -8,6 +8,7 @@ import enum
 import math
 from typing import Any
 
+import pytest
 import strawberry
 from strawberry.extensions import FieldExtension, SchemaExtension
 
@@ -86,6 +87,20 @@ def errors(result: Any) -> list[tuple[str, list[Any]]]:
     return [(error.message, error.path) for error in result.errors or []]
 
 
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The fields the executor leaves to graphql-core's `execute_field`, as "Type.field", in order."""
+    seen: list[str] = []
+    original = ExecutionContext.execute_field
+
+    def counting(self: ExecutionContext, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(f"{parent_type.name}.{args[1][0].node.name.value}")
+        return original(self, parent_type, *args, **kwargs)
+
+    monkeypatch.setattr(ExecutionContext, "execute_field", counting)
+    return seen
+
+
 async def test_the_same_data_both_ways() -> None:
     CARS[:] = [
         car("a", [Point(latitude=52.5, longitude=13.4, label="home"), Point(latitude=1, longitude=2)]),
@@ -152,15 +167,7 @@ async def test_aliases_typename_and_fragments_on_the_plain_path() -> None:
     )
 
 
-async def test_plain_leaves_skip_graphql_cores_field_machinery(monkeypatch: Any) -> None:
-    calls: list[str] = []
-    original = ExecutionContext.execute_field
-
-    def counting(self: ExecutionContext, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(f"{parent_type.name}.{args[1][0].node.name.value}")
-        return original(self, parent_type, *args, **kwargs)
-
-    monkeypatch.setattr(ExecutionContext, "execute_field", counting)
+async def test_plain_leaves_skip_graphql_cores_field_machinery(calls: list[str]) -> None:
     CARS[:] = [car("a", [Point(latitude=1, longitude=2)] * 3)]
     query = "{ cars { name loudName track { latitude longitude } } }"
     fast = await FAST.execute(query)
@@ -237,7 +244,7 @@ async def test_a_float_that_is_not_finite_or_an_int_beyond_32_bits_is_graphql_co
     assert "32-bit" in errors(fast)[0][0]
 
 
-async def test_a_schema_with_its_own_default_resolver_reads_each_leaf_through_it(monkeypatch: Any) -> None:
+async def test_a_schema_with_its_own_default_resolver_reads_each_leaf_through_it(calls: list[str]) -> None:
     def read(source: Any, name: str) -> Any:
         return source[name] if isinstance(source, dict) else getattr(source, name)
 
@@ -254,14 +261,6 @@ async def test_a_schema_with_its_own_default_resolver_reads_each_leaf_through_it
     )
     full = strawberry.Schema(Mapped, config=StrawberryConfig(default_resolver=read))
     query = "{ points { latitude longitude label gear count } }"
-    calls: list[str] = []
-    original = ExecutionContext.execute_field
-
-    def counting(self: ExecutionContext, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(parent_type.name)
-        return original(self, parent_type, *args, **kwargs)
-
-    monkeypatch.setattr(ExecutionContext, "execute_field", counting)
     fast_result = await fast.execute(query)
     # the points' leaves were read on the plain path, through `read`; `points` was called directly
     assert calls == []
@@ -406,15 +405,7 @@ async def test_a_null_object_where_none_may_be_is_graphql_cores_error() -> None:
     assert fast.data == full.data == {"maybeTrips": [None, None]}
 
 
-async def test_objects_skip_graphql_cores_field_machinery_but_not_a_field_extension(monkeypatch: Any) -> None:
-    calls: list[str] = []
-    original = ExecutionContext.execute_field
-
-    def counting(self: ExecutionContext, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(f"{parent_type.name}.{args[1][0].node.name.value}")
-        return original(self, parent_type, *args, **kwargs)
-
-    monkeypatch.setattr(ExecutionContext, "execute_field", counting)
+async def test_objects_skip_graphql_cores_field_machinery_but_not_a_field_extension(calls: list[str]) -> None:
     TRIPS[:] = [Trip(driver=Driver(name="ada"), co_driver=Driver(name="bo"))] * 2
     fast = await TRIPS_FAST.execute("{ trips { driver { name licence } coDriver { name } } depot { label } }")
     assert fast.errors is None
@@ -465,15 +456,7 @@ PROBE_FAST = strawberry.Schema(ProbeQuery, execution_context_class=ExecutionCont
 PROBE_FULL = strawberry.Schema(ProbeQuery, execution_context_class=ExecutionContext, extensions=[PassThrough])
 
 
-async def test_direct_resolvers_get_the_same_info_values_and_errors(monkeypatch: Any) -> None:
-    calls: list[str] = []
-    original = ExecutionContext.execute_field
-
-    def counting(self: ExecutionContext, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(f"{parent_type.name}.{args[1][0].node.name.value}")
-        return original(self, parent_type, *args, **kwargs)
-
-    monkeypatch.setattr(ExecutionContext, "execute_field", counting)
+async def test_direct_resolvers_get_the_same_info_values_and_errors(calls: list[str]) -> None:
     query = "{ probes { where here: where scale gear later broken } }"
     fast = await PROBE_FAST.execute(query, context_value={"who": "me"})
     assert calls == []  # every resolver was called directly
