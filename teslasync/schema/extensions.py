@@ -48,7 +48,7 @@ class UnitOfWork(SchemaExtension):
             try:
                 await self._finish(session, failed)
             finally:
-                context._session = None
+                context.end_operation()
             operation = self.execution_context.operation_type
             GRAPHQL_OPERATIONS.labels(
                 type=operation.value if operation else "unknown", outcome="error" if failed else "ok"
