@@ -1,20 +1,13 @@
-import { useEffect, useMemo } from 'react';
-import { Link, useParams } from 'react-router';
-import { useQuery, useSubscription } from 'urql';
+import { useParams } from 'react-router';
 import { graphql } from '../gql';
-import { onReconnect } from '../lib/api';
 import { useFormat, useSettings, useT } from '../lib/context';
 import { formatQuantity } from '../lib/format';
-import { SessionsSubscription } from '../lib/sessions';
-import { usePagedList } from '../lib/usePagedList';
-import { ApiError } from '../ui/ApiError';
+import { usePagedListPage, type SessionEvent } from '../lib/pagedListPage';
 import { Badge } from '../ui/Badge';
 import { Card } from '../ui/Card';
 import { CarNav } from '../ui/CarNav';
-import { DateRangeFilter } from '../ui/DateRangeFilter';
 import { PageHeader } from '../ui/Layout';
-import { Loading } from '../ui/Notice';
-import { Pager } from '../ui/Pager';
+import { PagedListControls, StartedAtLink } from '../ui/PagedListControls';
 import { Stat, StatList } from '../ui/Stat';
 
 const ChargingQuery = graphql(`
@@ -49,48 +42,33 @@ const ChargingQuery = graphql(`
   }
 `);
 
+// not on each update of a charge in progress (OPEN)
+const chargingChanged = (event: SessionEvent) => event.kind === 'CHARGING' && event.phase !== 'OPEN';
+
 export default function Charging() {
   const { vin = '' } = useParams();
   const t = useT();
   const format = useFormat();
   const { settings } = useSettings();
-  const paging = usePagedList(settings.timeZone);
-  const variables = useMemo(
-    () => ({ vin, first: 20, after: paging.after, since: paging.since, until: paging.until }),
-    [vin, paging.after, paging.since, paging.until],
-  );
-  const [{ data, fetching, error }, refetch] = useQuery({ query: ChargingQuery, variables });
-  const [event] = useSubscription({ query: SessionsSubscription, variables: { vin } });
-  useEffect(() => {
-    if (event.data?.sessions.kind === 'CHARGING' && event.data.sessions.phase !== 'OPEN') refetch({ requestPolicy: 'network-only' });
-  }, [event.data, refetch]);
-  useEffect(() => onReconnect(() => refetch({ requestPolicy: 'network-only' })), [refetch]);
+  const list = usePagedListPage({
+    vin,
+    query: ChargingQuery,
+    variables: (page) => page,
+    connection: (vehicle) => vehicle.chargingSessions,
+    refetchOn: chargingChanged,
+  });
 
-  const vehicle = data?.vehicle;
-  const sessions = vehicle?.chargingSessions.edges ?? [];
   const none = t('car.noValue');
   const pct = (v: number | null | undefined) => (v == null ? none : formatQuantity(v, '%', settings.locale, 0));
   return (
     <>
-      <PageHeader title={t('charging.title', { name: vehicle?.displayName || vin })} />
+      <PageHeader title={t('charging.title', { name: list.vehicle?.displayName || vin })} />
       <CarNav vin={vin} />
-      <DateRangeFilter value={paging.range} onChange={paging.setRange} />
-      {error && <ApiError error={error} retry={() => refetch({ requestPolicy: 'network-only' })} />}
-      {!data && fetching && <Loading label={t('app.loading')} />}
-      {data && !vehicle && <p>{t('errors.notFound')}</p>}
-      {vehicle && sessions.length === 0 && <p className="text-slate-700 dark:text-slate-300">{t('charging.empty')}</p>}
-      <ul className="grid gap-3" aria-label={t('charging.list')}>
-        {sessions.map(({ node: session }) => (
+      <PagedListControls list={list} label={t('charging.list')} empty={t('charging.empty')}>
+        {list.nodes.map((session) => (
           <li key={session.id} data-session-id={session.id}>
             <Card
-              title={
-                <Link
-                  to={`/cars/${vin}/charging/${encodeURIComponent(session.id)}`}
-                  className="underline-offset-2 hover:underline"
-                >
-                  <time dateTime={session.startedAt}>{format.dateTime(session.startedAt)}</time>
-                </Link>
-              }
+              title={<StartedAtLink to={`/cars/${vin}/charging/${encodeURIComponent(session.id)}`} startedAt={session.startedAt} />}
               actions={
                 <span className="flex gap-2">
                   <Badge>{session.chargerType}</Badge>
@@ -107,14 +85,7 @@ export default function Charging() {
             </Card>
           </li>
         ))}
-      </ul>
-      <Pager
-        page={paging.page}
-        hasPrevious={paging.hasPrevious}
-        hasNext={vehicle?.chargingSessions.pageInfo.hasNextPage ?? false}
-        onPrevious={paging.previous}
-        onNext={() => paging.next(vehicle?.chargingSessions.pageInfo.endCursor)}
-      />
+      </PagedListControls>
     </>
   );
 }

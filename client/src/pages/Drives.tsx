@@ -1,24 +1,15 @@
-import { useEffect, useMemo } from 'react';
-import { Link, useParams } from 'react-router';
-import { useQuery, useSubscription } from 'urql';
+import { useParams } from 'react-router';
 import { graphql } from '../gql';
 import type { UnitSystem } from '../gql/graphql';
-import { onReconnect } from '../lib/api';
-import { SessionsSubscription } from '../lib/sessions';
-import { useFormat, useSettings, useT } from '../lib/context';
+import { useSettings, useT } from '../lib/context';
 import { formatDistance, formatDuration, formatQuantity } from '../lib/format';
-import { usePagedList } from '../lib/usePagedList';
-import { ApiError } from '../ui/ApiError';
+import { usePagedListPage, type SessionEvent } from '../lib/pagedListPage';
 import { Badge } from '../ui/Badge';
 import { Card } from '../ui/Card';
 import { CarNav } from '../ui/CarNav';
-import { DateRangeFilter } from '../ui/DateRangeFilter';
 import { PageHeader } from '../ui/Layout';
-import { Loading } from '../ui/Notice';
-import { Pager } from '../ui/Pager';
+import { PagedListControls, StartedAtLink } from '../ui/PagedListControls';
 import { Stat, StatList } from '../ui/Stat';
-
-const PAGE_SIZE = 20;
 
 const DrivesQuery = graphql(`
   query DrivesPage($vin: String!, $first: Int!, $after: String, $since: DateTime, $until: DateTime, $units: UnitSystem!) {
@@ -49,51 +40,34 @@ const DrivesQuery = graphql(`
   }
 `);
 
+// a drive that opens or closes shows at once (on the first page, where the newest are)
+const driveChanged = (event: SessionEvent) => event.kind === 'DRIVE';
+
 export default function Drives() {
   const { vin = '' } = useParams();
   const t = useT();
-  const format = useFormat();
   const { settings } = useSettings();
-  const paging = usePagedList(settings.timeZone);
   const units: UnitSystem = settings.units.distance === 'mi' ? 'IMPERIAL' : 'METRIC';
-  const variables = useMemo(
-    () => ({ vin, first: PAGE_SIZE, after: paging.after, since: paging.since, until: paging.until, units }),
-    [vin, paging.after, paging.since, paging.until, units],
-  );
-  const [{ data, fetching, error }, refetch] = useQuery({ query: DrivesQuery, variables });
-  // a drive that opens or closes shows at once (on the first page, where the newest are)
-  const [event] = useSubscription({ query: SessionsSubscription, variables: { vin } });
-  useEffect(() => {
-    if (event.data?.sessions.kind === 'DRIVE') refetch({ requestPolicy: 'network-only' });
-  }, [event.data, refetch]);
-  useEffect(() => onReconnect(() => refetch({ requestPolicy: 'network-only' })), [refetch]);
+  const list = usePagedListPage({
+    vin,
+    query: DrivesQuery,
+    variables: (page) => ({ ...page, units }),
+    connection: (vehicle) => vehicle.drives,
+    refetchOn: driveChanged,
+  });
 
-  const vehicle = data?.vehicle;
-  const name = vehicle?.displayName || vin;
-  const drives = vehicle?.drives.edges ?? [];
+  const name = list.vehicle?.displayName || vin;
   const consumptionUnit = units === 'IMPERIAL' ? 'Wh/mi' : 'Wh/km';
   return (
     <>
       <PageHeader title={t('drives.title', { name })} />
       <CarNav vin={vin} />
-      <DateRangeFilter value={paging.range} onChange={paging.setRange} />
-      {error && <ApiError error={error} retry={() => refetch({ requestPolicy: 'network-only' })} />}
-      {!data && fetching && <Loading label={t('app.loading')} />}
-      {data && !vehicle && <p>{t('errors.notFound')}</p>}
-      {vehicle && drives.length === 0 && <p className="text-slate-700 dark:text-slate-300">{t('drives.empty')}</p>}
-      <ul className="grid gap-3" aria-label={t('drives.list')}>
-        {drives.map(({ node: drive }) => (
+      <PagedListControls list={list} label={t('drives.list')} empty={t('drives.empty')}>
+        {list.nodes.map((drive) => (
           <li key={drive.id} data-drive-id={drive.id}>
             <Card
               level={2}
-              title={
-                <Link
-                  to={`/cars/${vin}/drives/${encodeURIComponent(drive.id)}`}
-                  className="underline-offset-2 hover:underline"
-                >
-                  <time dateTime={drive.startedAt}>{format.dateTime(drive.startedAt)}</time>
-                </Link>
-              }
+              title={<StartedAtLink to={`/cars/${vin}/drives/${encodeURIComponent(drive.id)}`} startedAt={drive.startedAt} />}
               actions={!drive.endedAt && <Badge tone="info">{t('drives.inProgress')}</Badge>}
             >
               <StatList className="sm:grid-cols-4">
@@ -115,14 +89,7 @@ export default function Drives() {
             </Card>
           </li>
         ))}
-      </ul>
-      <Pager
-        page={paging.page}
-        hasPrevious={paging.hasPrevious}
-        hasNext={vehicle?.drives.pageInfo.hasNextPage ?? false}
-        onPrevious={paging.previous}
-        onNext={() => paging.next(vehicle?.drives.pageInfo.endCursor)}
-      />
+      </PagedListControls>
     </>
   );
 }
