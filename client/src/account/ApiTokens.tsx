@@ -1,11 +1,13 @@
 import { useRef, useState, type FormEvent } from 'react';
-import { useMutation, useQuery, type CombinedError } from 'urql';
+import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { TokenScope } from '../gql/graphql';
-import { buildTokenInput, credentialTokenId, emptyTokenForm, sortTokens, TOKEN_SCOPES, tokenState, type FormError, type TokenFormValues, type TokenInput, type TokenState } from '../lib/account';
+import { buildTokenInput, credentialTokenId, emptyTokenForm, sortTokens, TOKEN_SCOPES, tokenState, type TokenFormValues, type TokenInput, type TokenState } from '../lib/account';
 import { errorCode } from '../lib/api';
 import { useFormat, useT } from '../lib/context';
-import { mutationOutcome, splitProblems } from '../lib/problems';
+import { localMessages } from '../lib/problems';
+import { useFormProblems } from '../lib/useFormProblems';
+import { useItemAction } from '../lib/useItemAction';
 import { Badge, type Tone } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { Card } from '../ui/Card';
@@ -81,74 +83,44 @@ export function ApiTokens({ credential, scopes: held, totpEnabled }: { credentia
   const format = useFormat();
   const [{ data, fetching, error }, refetch] = useQuery({ query: TokensQuery, requestPolicy: 'network-only' });
   const [values, setValues] = useState<TokenFormValues>(emptyTokenForm);
-  const [errors, setErrors] = useState<Record<string, FormError>>({});
-  const [apiFields, setApiFields] = useState<Record<string, string>>({});
-  const [apiOther, setApiOther] = useState<string[]>([]);
-  const [requestError, setRequestError] = useState<CombinedError | null>(null);
+  const { form, errors, other, failure, clear, check, answer } = useFormProblems();
   const [created, setCreated] = useState<{ name: string; secret: string } | null>(null);
   const [stepUp, setStepUp] = useState(false);
-  const [revoking, setRevoking] = useState<string | null>(null);
   const [createState, create] = useMutation(CreateTokenMutation);
   const [, revoke] = useMutation(RevokeTokenMutation);
   // the attempt a step-up retries: the same input again
   const attempt = useRef<TokenInput | null>(null);
   const current = credentialTokenId(credential);
   const refresh = () => refetch({ requestPolicy: 'network-only' });
+  const revoking = useItemAction((id) => revoke({ id }), refresh);
 
   async function send() {
     const input = attempt.current;
     if (!input) return;
-    setRequestError(null);
-    setApiFields({});
-    setApiOther([]);
+    clear();
+    revoking.reset();
     const result = await create(input);
-    if (result.error) {
-      if (errorCode(result.error) === 'STEP_UP_REQUIRED') setStepUp(true);
-      else setRequestError(result.error);
-      return;
-    }
-    const payload = result.data?.createApiToken;
-    if (!payload) {
-      // an answer without its payload: said, never a silent stop
-      setRequestError(mutationOutcome(result, (data) => data.createApiToken).error);
+    if (errorCode(result.error) === 'STEP_UP_REQUIRED') {
+      setStepUp(true);
       return;
     }
     attempt.current = null;
-    if (payload.errors.length > 0) {
-      const { fields, other } = splitProblems(payload.errors, FIELDS);
-      setApiFields(fields);
-      setApiOther(other);
-      return;
-    }
-    if (payload.token) {
-      setCreated({ name: payload.apiToken?.name ?? input.name, secret: payload.token });
-      setValues(emptyTokenForm);
-      refresh();
-    }
+    const payload = answer(result, (data) => data.createApiToken, FIELDS);
+    if (!payload?.token) return;
+    setCreated({ name: payload.apiToken?.name ?? input.name, secret: payload.token });
+    setValues(emptyTokenForm);
+    refresh();
   }
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     const built = buildTokenInput(values, held);
-    setErrors(built.errors);
-    if (!built.input) return;
+    if (!check(localMessages(built.errors, t), built.input !== null) || !built.input) return;
     attempt.current = built.input;
     await send();
   }
 
-  async function revokeToken(id: string) {
-    setRevoking(id);
-    setRequestError(null);
-    const result = await revoke({ id });
-    setRevoking(null);
-    if (result.error) setRequestError(result.error);
-    refresh();
-  }
-
-  const fieldError = (name: string): string | null => {
-    const own = errors[name];
-    return own ? t(own.key, own.params) : (apiFields[name] ?? null);
-  };
+  const requestError = revoking.last ? revoking.last.error : failure;
   const tokens = sortTokens(data?.apiTokens ?? []);
   return (
     <Card title={t('account.tokens.title')}>
@@ -158,13 +130,13 @@ export function ApiTokens({ credential, scopes: held, totpEnabled }: { credentia
         {created ? (
           <NewSecret name={created.name} secret={created.secret} onDone={() => setCreated(null)} />
         ) : (
-          <form onSubmit={submit} noValidate className="space-y-4" aria-label={t('account.tokens.new')}>
-            <Field label={t('account.tokens.name')} hint={t('account.tokens.nameHint')} error={fieldError('name')} required>
+          <form ref={form} onSubmit={submit} noValidate className="space-y-4" aria-label={t('account.tokens.new')}>
+            <Field label={t('account.tokens.name')} hint={t('account.tokens.nameHint')} error={errors.name} required>
               {(props) => (
                 <input {...props} value={values.name} maxLength={100} onChange={(e) => setValues({ ...values, name: e.target.value })} className={inputClass} />
               )}
             </Field>
-            <fieldset className="space-y-2" aria-describedby={fieldError('scopes') ? 'token-scopes-error' : undefined}>
+            <fieldset className="space-y-2" aria-describedby={errors.scopes ? 'token-scopes-error' : undefined}>
               <legend className="text-sm font-medium">{t('account.tokens.scopes')}</legend>
               {TOKEN_SCOPES.map((scope) => (
                 <Field key={scope} label={t(`account.scope.${scope}`)} inline>
@@ -182,13 +154,13 @@ export function ApiTokens({ credential, scopes: held, totpEnabled }: { credentia
                   )}
                 </Field>
               ))}
-              {fieldError('scopes') && (
+              {errors.scopes && (
                 <p id="token-scopes-error" className="text-sm font-medium text-red-700 dark:text-red-400">
-                  {fieldError('scopes')}
+                  {errors.scopes}
                 </p>
               )}
             </fieldset>
-            <Field label={t('account.tokens.expires')} hint={t('account.tokens.expiresHint')} note={`(${t('commands.optional')})`} error={fieldError('expiresInDays')}>
+            <Field label={t('account.tokens.expires')} hint={t('account.tokens.expiresHint')} note={`(${t('commands.optional')})`} error={errors.expiresInDays}>
               {(props) => (
                 <input
                   {...props}
@@ -200,9 +172,9 @@ export function ApiTokens({ credential, scopes: held, totpEnabled }: { credentia
                 />
               )}
             </Field>
-            {apiOther.length > 0 && (
+            {other.length > 0 && (
               <Notice tone="error">
-                {apiOther.map((problem) => (
+                {other.map((problem) => (
                   <p key={problem}>{problem}</p>
                 ))}
               </Notice>
@@ -245,8 +217,8 @@ export function ApiTokens({ credential, scopes: held, totpEnabled }: { credentia
                       title={inUse ? t('account.tokens.revokeInUse', { name: token.name }) : t('account.tokens.revokeQuestion', { name: token.name })}
                       confirmLabel={t('account.tokens.revokeConfirm')}
                       cancelLabel={t('account.cancel')}
-                      busy={revoking === token.id}
-                      onConfirm={() => revokeToken(token.id)}
+                      busy={revoking.busy === token.id}
+                      onConfirm={() => revoking.run(token.id)}
                     />
                   )}
                 </li>

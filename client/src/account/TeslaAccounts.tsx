@@ -1,10 +1,12 @@
 import { useState, type FormEvent } from 'react';
-import { useMutation, useQuery, type CombinedError } from 'urql';
+import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { TokenScope } from '../gql/graphql';
-import { buildTeslaAppInput, emptyTeslaApp, teslaConnected, teslaStatusTone, type FormError, type TeslaAppValues } from '../lib/account';
+import { buildTeslaAppInput, emptyTeslaApp, teslaConnected, teslaStatusTone, type TeslaAppValues } from '../lib/account';
 import { useFormat, useT } from '../lib/context';
-import { mutationOutcome, splitProblems } from '../lib/problems';
+import { localMessages } from '../lib/problems';
+import { useFormProblems } from '../lib/useFormProblems';
+import { useItemAction } from '../lib/useItemAction';
 import { Badge } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { Card } from '../ui/Card';
@@ -62,62 +64,30 @@ export function TeslaAccounts({ scopes, isAdmin }: { scopes: readonly TokenScope
   const format = useFormat();
   const [{ data, fetching, error }, refetch] = useQuery({ query: TeslaAccountsQuery, requestPolicy: 'network-only' });
   const [values, setValues] = useState<TeslaAppValues>(() => emptyTeslaApp(window.location.origin));
-  const [errors, setErrors] = useState<Record<string, FormError>>({});
-  const [apiFields, setApiFields] = useState<Record<string, string>>({});
-  const [apiOther, setApiOther] = useState<string[]>([]);
-  const [requestError, setRequestError] = useState<CombinedError | null>(null);
+  const { form, errors, other, failure, clear, check, answer } = useFormProblems();
   const [authorizeUrl, setAuthorizeUrl] = useState<string | null>(null);
-  const [disconnecting, setDisconnecting] = useState<string | null>(null);
   const [connectState, connect] = useMutation(ConnectMutation);
   const [, disconnect] = useMutation(DisconnectMutation);
   const canConnect = scopes.includes('COMMAND');
   const refresh = () => refetch({ requestPolicy: 'network-only' });
+  const disconnecting = useItemAction((id) => disconnect({ id }), refresh);
   const set = (patch: Partial<TeslaAppValues>) => setValues((previous) => ({ ...previous, ...patch }));
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const built = buildTeslaAppInput(values);
-    setErrors(built.errors);
-    setApiFields({});
-    setApiOther([]);
-    setRequestError(null);
+    clear();
+    disconnecting.reset();
     setAuthorizeUrl(null);
-    if (!built.input) return;
-    const result = await connect({ input: built.input });
-    if (result.error) {
-      setRequestError(result.error);
-      return;
-    }
-    const payload = result.data?.connectTeslaAccount;
-    if (!payload) {
-      // an answer without its payload: said, never a silent stop
-      setRequestError(mutationOutcome(result, (data) => data.connectTeslaAccount).error);
-      return;
-    }
-    if (payload.errors.length > 0) {
-      const { fields, other } = splitProblems(payload.errors, FIELDS);
-      setApiFields(fields);
-      setApiOther(other);
-      return;
-    }
+    const built = buildTeslaAppInput(values);
+    if (!check(localMessages(built.errors, t), built.input !== null) || !built.input) return;
+    const payload = answer(await connect({ input: built.input }), (data) => data.connectTeslaAccount, FIELDS);
+    if (!payload) return;
     setAuthorizeUrl(payload.authorizeUrl ?? null);
     set({ clientSecret: '' });
     refresh();
   }
 
-  async function disconnectAccount(id: string) {
-    setDisconnecting(id);
-    setRequestError(null);
-    const result = await disconnect({ id });
-    setDisconnecting(null);
-    if (result.error) setRequestError(result.error);
-    refresh();
-  }
-
-  const fieldError = (name: string): string | null => {
-    const own = errors[name];
-    return own ? t(own.key, own.params) : (apiFields[name] ?? null);
-  };
+  const requestError = disconnecting.last ? disconnecting.last.error : failure;
   const accounts = data?.teslaAccounts ?? [];
   return (
     <Card title={t('account.tesla.title')}>
@@ -150,8 +120,8 @@ export function TeslaAccounts({ scopes, isAdmin }: { scopes: readonly TokenScope
                     title={t('account.tesla.disconnectQuestion', { clientId: account.clientId })}
                     confirmLabel={t('account.tesla.disconnectConfirm')}
                     cancelLabel={t('account.cancel')}
-                    busy={disconnecting === account.id}
-                    onConfirm={() => disconnectAccount(account.id)}
+                    busy={disconnecting.busy === account.id}
+                    onConfirm={() => disconnecting.run(account.id)}
                   />
                 )}
               </li>
@@ -170,30 +140,30 @@ export function TeslaAccounts({ scopes, isAdmin }: { scopes: readonly TokenScope
           </Notice>
         )}
         {canConnect ? (
-          <form onSubmit={submit} noValidate className="space-y-4" aria-label={t('account.tesla.connectTitle')}>
+          <form ref={form} onSubmit={submit} noValidate className="space-y-4" aria-label={t('account.tesla.connectTitle')}>
             <h3 className="text-sm font-semibold">{t('account.tesla.connectTitle')}</h3>
             <div className="grid gap-4 sm:grid-cols-2">
-              <Field label={t('account.tesla.clientId')} error={fieldError('clientId')} required>
+              <Field label={t('account.tesla.clientId')} error={errors.clientId} required>
                 {(props) => <input {...props} autoComplete="off" value={values.clientId} onChange={(e) => set({ clientId: e.target.value })} className={inputClass} />}
               </Field>
-              <Field label={t('account.tesla.clientSecret')} hint={t('account.tesla.clientSecretHint')} error={fieldError('clientSecret')} required>
+              <Field label={t('account.tesla.clientSecret')} hint={t('account.tesla.clientSecretHint')} error={errors.clientSecret} required>
                 {(props) => (
                   <input {...props} type="password" autoComplete="off" value={values.clientSecret} onChange={(e) => set({ clientSecret: e.target.value })} className={inputClass} />
                 )}
               </Field>
             </div>
-            <Field label={t('account.tesla.redirectUri')} hint={t('account.tesla.redirectUriHint')} error={fieldError('redirectUri')} required>
+            <Field label={t('account.tesla.redirectUri')} hint={t('account.tesla.redirectUriHint')} error={errors.redirectUri} required>
               {(props) => <input {...props} type="url" value={values.redirectUri} onChange={(e) => set({ redirectUri: e.target.value })} className={inputClass} />}
             </Field>
-            <Field label={t('account.tesla.scopes')} hint={t('account.tesla.scopesHint')} note={`(${t('commands.optional')})`} error={fieldError('scopes')}>
+            <Field label={t('account.tesla.scopes')} hint={t('account.tesla.scopesHint')} note={`(${t('commands.optional')})`} error={errors.scopes}>
               {(props) => <input {...props} value={values.scopes} onChange={(e) => set({ scopes: e.target.value })} className={inputClass} />}
             </Field>
             <Field label={t('account.tesla.china')} inline>
               {(props) => <input {...props} type="checkbox" className="h-4 w-4" checked={values.china} onChange={(e) => set({ china: e.target.checked })} />}
             </Field>
-            {apiOther.length > 0 && (
+            {other.length > 0 && (
               <Notice tone="error">
-                {apiOther.map((problem) => (
+                {other.map((problem) => (
                   <p key={problem}>{problem}</p>
                 ))}
               </Notice>

@@ -9,9 +9,9 @@ import { Button } from '../ui/Button';
 import { Card } from '../ui/Card';
 import { ConfirmButton } from '../ui/ConfirmDialog';
 import { CopyButton } from '../ui/CopyButton';
-import { Field, inputClass } from '../ui/Field';
 import { Notice } from '../ui/Notice';
 import { StepUpDialog } from '../ui/StepUpDialog';
+import { TotpCodeField } from '../ui/TotpCodeField';
 import { AccountError } from './AccountError';
 
 const StartTotpMutation = graphql(`
@@ -192,20 +192,15 @@ export function TwoFactor({ enabled, onChanged }: { enabled: boolean; onChanged:
               </li>
               <li>
                 <form onSubmit={submitCode} noValidate className="space-y-3">
-                  <Field label={t('account.totp.code')} hint={t('account.totp.codeHint')} error={codeError} required>
-                    {(props) => (
-                      <input
-                        {...props}
-                        type="text"
-                        inputMode="numeric"
-                        autoComplete="one-time-code"
-                        maxLength={9}
-                        value={code}
-                        onChange={(e) => setCode(e.target.value)}
-                        className={`${inputClass} max-w-40 tracking-widest`}
-                      />
-                    )}
-                  </Field>
+                  <TotpCodeField
+                    label={t('account.totp.code')}
+                    hint={t('account.totp.codeHint')}
+                    error={codeError}
+                    value={code}
+                    onChange={setCode}
+                    maxLength={9}
+                    width="max-w-40"
+                  />
                   <div className="flex flex-wrap gap-2">
                     <Button type="submit" busy={confirmState.fetching}>
                       {t('account.totp.confirm')}

@@ -65,19 +65,24 @@ describe('base64url', () => {
 });
 
 describe('the device’s name', () => {
-  it('names the browser and the system', () => {
-    expect(deviceName(UA.chromeLinux)).toBe('Chrome on Linux');
-    expect(deviceName(UA.headless)).toBe('Chrome on Linux');
-    expect(deviceName(UA.chromiumDebian)).toBe('Chromium on Linux');
-    expect(deviceName(UA.edgeWindows)).toBe('Edge on Windows');
-    expect(deviceName(UA.firefoxMac)).toBe('Firefox on macOS');
-    expect(deviceName(UA.safariIphone)).toBe('Safari on iPhone');
-    expect(deviceName(UA.safariMac)).toBe('Safari on macOS');
-    expect(deviceName(UA.chromeIpad)).toBe('Chrome on iPad');
-    expect(deviceName(UA.samsung)).toBe('Samsung Internet on Android');
-    expect(deviceName(UA.firefoxAndroid)).toBe('Firefox on Android');
-    expect(deviceName(UA.operaWindows)).toBe('Opera on Windows');
-    expect(deviceName(UA.chromebook)).toBe('Chrome on ChromeOS');
+  // the name each user agent above gives (the type wants one for every one of them)
+  const named: Record<keyof typeof UA, string> = {
+    chromeLinux: 'Chrome on Linux',
+    headless: 'Chrome on Linux',
+    chromiumDebian: 'Chromium on Linux',
+    edgeWindows: 'Edge on Windows',
+    firefoxMac: 'Firefox on macOS',
+    safariIphone: 'Safari on iPhone',
+    safariMac: 'Safari on macOS',
+    chromeIpad: 'Chrome on iPad',
+    samsung: 'Samsung Internet on Android',
+    firefoxAndroid: 'Firefox on Android',
+    operaWindows: 'Opera on Windows',
+    chromebook: 'Chrome on ChromeOS',
+  };
+
+  it.each(Object.keys(UA) as (keyof typeof UA)[])('names the browser and the system (%s)', (agent) => {
+    expect(deviceName(UA[agent])).toBe(named[agent]);
   });
 
   it('says what it knows, in the words given', () => {

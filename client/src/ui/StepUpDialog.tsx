@@ -4,7 +4,7 @@ import { graphql } from '../gql';
 import { errorCode } from '../lib/api';
 import { useT } from '../lib/context';
 import { Button } from './Button';
-import { Field, inputClass } from './Field';
+import { TotpCodeField } from './TotpCodeField';
 
 const VerifyTotpMutation = graphql(`
   mutation VerifyTotp($code: String!) {
@@ -82,19 +82,7 @@ export function StepUpDialog({ open, onVerified, onCancel, explain, submitLabel 
           {t('stepUp.title')}
         </h2>
         <p className="text-sm">{explain ?? t('stepUp.explain')}</p>
-        <Field label={t('stepUp.code')} error={problem} required>
-          {(props) => (
-            <input
-              {...props}
-              type="text"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              value={code}
-              onChange={(e) => setCode(e.target.value)}
-              className={`${inputClass} max-w-48 tracking-widest`}
-            />
-          )}
-        </Field>
+        <TotpCodeField label={t('stepUp.code')} error={problem} value={code} onChange={setCode} width="max-w-48" />
         <div className="flex justify-end gap-2">
           <Button variant="secondary" onClick={onCancel}>
             {t('stepUp.cancel')}
