@@ -2,7 +2,8 @@ import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { useT } from '../lib/context';
 import { buildHelixInput, helixFields, initialHelixValues, inputProblems, type HelixField, type HelixValues } from '../lib/helixForm';
 import { Button } from '../ui/Button';
-import { Field, inputClass } from '../ui/Field';
+import { Field, inputClass, type FieldRenderProps } from '../ui/Field';
+import { TristateSelect } from '../ui/TristateSelect';
 import { HelixAnswer } from './HelixAnswer';
 import type { AvailableFeature } from './queries';
 import { useHelixRun } from './useHelixRun';
@@ -22,7 +23,7 @@ function Control({
   field: HelixField;
   value: string | boolean | undefined;
   set: (value: string | boolean) => void;
-  props: Record<string, unknown>;
+  props: FieldRenderProps;
   vehicles?: readonly VehicleChoice[];
 }) {
   const t = useT();
@@ -43,13 +44,7 @@ function Control({
     case 'checkbox':
       return <input {...props} type="checkbox" className="h-4 w-4" checked={value === true} onChange={(e) => set(e.target.checked)} />;
     case 'tristate':
-      return (
-        <select {...props} className={inputClass} value={text} onChange={(e) => set(e.target.value)}>
-          <option value="">{t('commands.notSet')}</option>
-          <option value="true">{t('value.yes')}</option>
-          <option value="false">{t('value.no')}</option>
-        </select>
-      );
+      return <TristateSelect {...props} value={text} onChange={set} />;
     case 'select':
       return (
         <select {...props} className={inputClass} value={text} onChange={(e) => set(e.target.value)}>

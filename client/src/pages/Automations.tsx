@@ -6,8 +6,6 @@ import { describeActions, describeRunActions, describeTrigger, parseRule, ruleEr
 import { mutationOutcome } from '../lib/problems';
 import { useActionProblems } from '../lib/useFormProblems';
 import { currentCursor, firstPage, nextPage, pageNumber, previousPage, type CursorStack } from '../lib/paging';
-import { Link } from 'react-router';
-import { errorCode } from '../lib/api';
 import { ApiError } from '../ui/ApiError';
 import { Badge, type Tone } from '../ui/Badge';
 import { Button } from '../ui/Button';
@@ -18,6 +16,7 @@ import { Field, inputClass } from '../ui/Field';
 import { PageHeader } from '../ui/Layout';
 import { Loading, Notice } from '../ui/Notice';
 import { Pager } from '../ui/Pager';
+import { UserDataError } from '../ui/UserDataError';
 
 const RulesQuery = graphql(`
   query AutomationsPage {
@@ -299,16 +298,7 @@ export default function Automations() {
   return (
     <>
       <PageHeader title={t('automations.title')} />
-      {error && <ApiError error={error} retry={reload} />}
-      {error && errorCode(error) === 'FORBIDDEN' && (
-        <div className="mt-2">
-          <Notice>
-            <Link to="/settings" className="underline">
-              {t('notifications.needsUser')}
-            </Link>
-          </Notice>
-        </div>
-      )}
+      <UserDataError error={error} retry={reload} />
       {!data && fetching && <Loading label={t('app.loading')} />}
       <div className="grid gap-4 lg:grid-cols-2">
         <Card title={editing ? t('automations.editing', { name: editing.name }) : t('automations.editor')}>

@@ -26,6 +26,7 @@ import { Field, inputClass, type FieldRenderProps } from '../ui/Field';
 import { PageHeader } from '../ui/Layout';
 import { Loading, Notice } from '../ui/Notice';
 import { StepUpDialog } from '../ui/StepUpDialog';
+import { TristateSelect } from '../ui/TristateSelect';
 
 const CommandsQuery = graphql(`
   query CommandsPage($vin: String!) {
@@ -165,13 +166,7 @@ function ParamInput({
         />
       );
     case 'tristate':
-      return (
-        <select {...props} value={text} onChange={(e) => onChange(e.target.value)} className={inputClass}>
-          <option value="">{t('commands.notSet')}</option>
-          <option value="true">{t('value.yes')}</option>
-          <option value="false">{t('value.no')}</option>
-        </select>
-      );
+      return <TristateSelect {...props} value={text} onChange={onChange} />;
     case 'select':
       return (
         <select {...props} value={text} onChange={(e) => onChange(e.target.value)} className={inputClass}>

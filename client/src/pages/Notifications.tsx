@@ -1,15 +1,13 @@
 import { useQuery } from 'urql';
-import { Link } from 'react-router';
 import { graphql } from '../gql';
-import { errorCode } from '../lib/api';
 import { useT } from '../lib/context';
 import { AddChannel } from '../notifications/ChannelEditor';
 import { ChannelList } from '../notifications/ChannelList';
 import { DeliveryLog } from '../notifications/DeliveryLog';
 import { ThisDevice } from '../notifications/ThisDevice';
-import { ApiError } from '../ui/ApiError';
 import { PageHeader } from '../ui/Layout';
-import { Loading, Notice } from '../ui/Notice';
+import { Loading } from '../ui/Notice';
+import { UserDataError } from '../ui/UserDataError';
 
 const NotificationsQuery = graphql(`
   query NotificationsPage {
@@ -59,16 +57,7 @@ export default function Notifications() {
   return (
     <>
       <PageHeader title={t('notifications.title')} />
-      {error && <ApiError error={error} retry={reload} />}
-      {error && errorCode(error) === 'FORBIDDEN' && (
-        <div className="mt-2">
-          <Notice>
-            <Link to="/settings" className="underline">
-              {t('notifications.needsUser')}
-            </Link>
-          </Notice>
-        </div>
-      )}
+      <UserDataError error={error} retry={reload} />
       {!data && fetching && <Loading label={t('app.loading')} />}
       {data && <ThisDevice channels={data.notificationChannels} changed={reload} />}
       <div className="grid gap-4 lg:grid-cols-2">

@@ -73,6 +73,39 @@ export function doneMessage(t: ReturnType<typeof useT>, done: 'places.saved' | '
   return repriced > 0 ? `${text} ${t('places.repriced', { count: repriced })}` : text;
 }
 
+/** A listed place's or tariff's edit and delete buttons (administrators'); `question` is the delete dialog's. */
+export function EditDeleteButtons({
+  name,
+  question,
+  busy,
+  onEdit,
+  onDelete,
+}: {
+  name: string;
+  question: string;
+  busy: boolean;
+  onEdit: () => void;
+  onDelete: () => Promise<void>;
+}) {
+  const t = useT();
+  return (
+    <div className="flex flex-wrap gap-1">
+      <Button variant="ghost" className="min-h-8 px-2 py-1" aria-label={t('places.editNamed', { name })} onClick={onEdit}>
+        {t('places.edit')}
+      </Button>
+      <ConfirmButton
+        label={t('places.delete')}
+        accessibleLabel={t('places.deleteNamed', { name })}
+        title={question}
+        confirmLabel={t('places.confirm')}
+        cancelLabel={t('places.cancel')}
+        busy={busy}
+        onConfirm={onDelete}
+      />
+    </div>
+  );
+}
+
 /** The form of a new or an edited geofence. Its centre also comes from a click on the map (the page's). */
 export function GeofenceForm({
   values,
@@ -204,24 +237,17 @@ export function GeofenceList({
               <p className="text-sm">{fence.tariff ? t('places.tariffValue', { name: fence.tariff.name }) : t('places.noTariff')}</p>
             </div>
             {canEdit && (
-              <div className="flex flex-wrap gap-1">
-                <Button variant="ghost" className="min-h-8 px-2 py-1" aria-label={t('places.editNamed', { name: fence.name })} onClick={() => onEdit(fence)}>
-                  {t('places.edit')}
-                </Button>
-                <ConfirmButton
-                  label={t('places.delete')}
-                  accessibleLabel={t('places.deleteNamed', { name: fence.name })}
-                  title={t('places.deleteQuestion', { name: fence.name })}
-                  confirmLabel={t('places.confirm')}
-                  cancelLabel={t('places.cancel')}
-                  busy={deleteState.fetching}
-                  onConfirm={async () => {
-                    problems.clear();
-                    const payload = problems.settle(await remove({ id: fence.id }), (data) => data.deleteGeofence);
-                    if (payload) onDeleted(doneMessage(t, 'places.deleted', fence.name, payload.repricedSessions));
-                  }}
-                />
-              </div>
+              <EditDeleteButtons
+                name={fence.name}
+                question={t('places.deleteQuestion', { name: fence.name })}
+                busy={deleteState.fetching}
+                onEdit={() => onEdit(fence)}
+                onDelete={async () => {
+                  problems.clear();
+                  const payload = problems.settle(await remove({ id: fence.id }), (data) => data.deleteGeofence);
+                  if (payload) onDeleted(doneMessage(t, 'places.deleted', fence.name, payload.repricedSessions));
+                }}
+              />
             )}
           </li>
         ))}

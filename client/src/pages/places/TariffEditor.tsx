@@ -19,10 +19,9 @@ import {
 } from '../../lib/tariffForm';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
-import { ConfirmButton } from '../../ui/ConfirmDialog';
 import { Field, inputClass } from '../../ui/Field';
 import { ActionProblems, FormProblems } from '../../ui/FormProblems';
-import { doneMessage } from './GeofenceEditor';
+import { doneMessage, EditDeleteButtons } from './GeofenceEditor';
 
 export interface Tariff extends TariffShape {
   id: string;
@@ -131,24 +130,17 @@ export function TariffList({
               <p className="text-xs text-slate-600 dark:text-slate-400">{t('tariffs.zoneValue', { zone: tariff.timezone })}</p>
             </div>
             {canEdit && (
-              <div className="flex flex-wrap gap-1">
-                <Button variant="ghost" className="min-h-8 px-2 py-1" aria-label={t('places.editNamed', { name: tariff.name })} onClick={() => onEdit(tariff)}>
-                  {t('places.edit')}
-                </Button>
-                <ConfirmButton
-                  label={t('places.delete')}
-                  accessibleLabel={t('places.deleteNamed', { name: tariff.name })}
-                  title={t('tariffs.deleteQuestion', { name: tariff.name })}
-                  confirmLabel={t('places.confirm')}
-                  cancelLabel={t('places.cancel')}
-                  busy={deleteState.fetching}
-                  onConfirm={async () => {
-                    problems.clear();
-                    const payload = problems.settle(await remove({ id: tariff.id }), (data) => data.deleteTariff);
-                    if (payload) onDeleted(doneMessage(t, 'places.deleted', tariff.name, payload.repricedSessions));
-                  }}
-                />
-              </div>
+              <EditDeleteButtons
+                name={tariff.name}
+                question={t('tariffs.deleteQuestion', { name: tariff.name })}
+                busy={deleteState.fetching}
+                onEdit={() => onEdit(tariff)}
+                onDelete={async () => {
+                  problems.clear();
+                  const payload = problems.settle(await remove({ id: tariff.id }), (data) => data.deleteTariff);
+                  if (payload) onDeleted(doneMessage(t, 'places.deleted', tariff.name, payload.repricedSessions));
+                }}
+              />
             )}
           </li>
         ))}
