@@ -47,6 +47,9 @@ WHERE vehicle_id = ANY(:vehicles) AND field = ANY(:fields) AND bucket >= date_tr
 GROUP BY vehicle_id, field, at ORDER BY vehicle_id, field, at
 """
 
+# built once: a statement object keeps its parsed parameters and its cache key
+_RAW, _HOURLY = text(RAW_SQL), text(HOURLY_SQL)
+
 
 async def buckets(
     session: AsyncSession,
@@ -58,9 +61,8 @@ async def buckets(
 ) -> list[Bucket]:
     """Numeric values per bucket of `step`: from the hourly rollup when a bucket is at least an hour (a
     month at 1 Hz is then ~720 rows per field, not 2.6 million), from the raw values otherwise."""
-    sql = HOURLY_SQL if step >= timedelta(hours=1) else RAW_SQL
     rows = await session.execute(
-        text(sql),
+        _HOURLY if step >= timedelta(hours=1) else _RAW,
         {
             "vehicles": list(vehicle_ids),
             "fields": list(fields),
