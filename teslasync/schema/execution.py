@@ -16,8 +16,12 @@ their paths are graphql-core's own. Resolver middleware (a schema extension's `r
 
 Plain objects: an object read by the default resolver with no arguments (an edge's `node`), and each object
 of a list (a page's edges), has its selection executed directly, without the resolve info, resolver call and
-completion dispatch graphql-core spends on it (a fifth of a drives page). Only object types that do not check
-their values (no `is_type_of`) go this way; errors are handled at the same path as graphql-core handles them.
+completion dispatch graphql-core spends on it. Only object types that do not check their values (no
+`is_type_of`) go this way; errors are handled at the same path as graphql-core handles them.
+
+Direct resolvers: a resolver without arguments (a drive's track) is called with the object, and the info
+when it asks for it, without Strawberry's per-call wrapper. How each field is read is decided once per
+selection, in field_plans.py.
 """
 
 from __future__ import annotations
@@ -26,13 +30,9 @@ from collections.abc import Awaitable, Iterable
 from typing import Any, cast
 
 from graphql import (
-    GraphQLLeafType,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
-    GraphQLScalarType,
-    get_nullable_type,
-    is_leaf_type,
     is_non_null_type,
     is_object_type,
 )
@@ -43,13 +43,14 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
 from teslasync.schema.field_plans import (
-    UNCHANGED_TYPES,
     DirectResolver,
+    LeafCompletion,
     ObjectField,
     Plan,
     PlanEntry,
     complete_leaf,
     direct_resolver,
+    leaf_completion,
     plain_leaf,
     plain_object,
     read_leaf,
@@ -101,10 +102,10 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> AwaitableOrValue[list[Any]]:
         if isinstance(items, list | tuple) and self._plain_leaves:
-            named = get_nullable_type(item_type)
+            completion = leaf_completion(item_type)
             rows = (
-                self._plain_values(named, not is_non_null_type(item_type), items)
-                if is_leaf_type(named)
+                self._plain_values(completion, items)
+                if completion is not None
                 else self._plain_rows(item_type, field_details_list, info, path, items)
             )
             if rows is not None:
@@ -172,16 +173,12 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
 
     @staticmethod
-    def _plain_values(
-        leaf_type: GraphQLLeafType, nullable: bool, items: list[Any] | tuple[Any, ...]
-    ) -> list[Any] | None:
+    def _plain_values(completion: LeafCompletion, items: list[Any] | tuple[Any, ...]) -> list[Any] | None:
         """A list of scalars or enums (a series' column) coerced item by item; None when an item needs
         graphql-core's completion (a null where none may be, a value that does not coerce)."""
-        coerce = leaf_type.coerce_output_value
-        unchanged = UNCHANGED_TYPES.get(leaf_type) if isinstance(leaf_type, GraphQLScalarType) else None
         values: list[Any] = []
         for item in items:
-            value = complete_leaf(item, coerce, nullable, unchanged)
+            value = complete_leaf(item, *completion)
             if value is Undefined:
                 return None
             values.append(value)

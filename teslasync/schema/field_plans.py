@@ -36,7 +36,7 @@ from strawberry.types.field import StrawberryField
 from teslasync.schema.row_reader import INT_MAX, INT_MIN, Leaf, RowReader, row_reader
 
 # what graphql-core's built-in scalars return as they are: a float when finite, an int within 32 bits
-UNCHANGED_TYPES: dict[GraphQLScalarType, type] = {
+_UNCHANGED: dict[GraphQLScalarType, type] = {
     GraphQLFloat: float,
     GraphQLInt: int,
     GraphQLString: str,
@@ -98,7 +98,7 @@ def leaf_completion(output_type: GraphQLOutputType) -> LeafCompletion | None:
     field_type = get_nullable_type(output_type)
     if not is_leaf_type(field_type):
         return None
-    unchanged = UNCHANGED_TYPES.get(field_type) if isinstance(field_type, GraphQLScalarType) else None
+    unchanged = _UNCHANGED.get(field_type) if isinstance(field_type, GraphQLScalarType) else None
     return field_type.coerce_output_value, not is_non_null_type(output_type), unchanged
 
 
