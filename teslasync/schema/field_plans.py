@@ -76,21 +76,29 @@ class Plan:
         return self._reader
 
 
-def attribute_field(
+def field_without_arguments(
     parent_type: GraphQLObjectType, field_details_list: FieldDetailsList
 ) -> tuple[GraphQLField, StrawberryField] | None:
-    """The field, when reading it is reading an attribute: no arguments, Strawberry's default resolver, and no
-    field extension (a permission check) that the resolver would run."""
+    """The selected field and its Strawberry definition, when it takes no arguments."""
     node = field_details_list[0].node
     field_def = parent_type.fields.get(node.name.value)
     if field_def is None or node.arguments or field_def.args:
         return None
     definition = field_def.extensions.get("strawberry-definition")
-    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
-        return None
-    if not getattr(field_def.resolve, "_is_default", False):
+    if not isinstance(definition, StrawberryField):
         return None
     return field_def, definition
+
+
+def attribute_field(
+    parent_type: GraphQLObjectType, field_details_list: FieldDetailsList
+) -> tuple[GraphQLField, StrawberryField] | None:
+    """The field, when reading it is reading an attribute: no arguments, Strawberry's default resolver, and no
+    field extension (a permission check) that the resolver would run."""
+    field = field_without_arguments(parent_type, field_details_list)
+    if field is None or not field[1].is_basic_field or not getattr(field[0].resolve, "_is_default", False):
+        return None
+    return field
 
 
 def leaf_completion(output_type: GraphQLOutputType) -> LeafCompletion | None:
@@ -122,12 +130,11 @@ def direct_resolver(
     A method resolver without arguments, without field extensions, in a schema without exception handlers,
     takes nothing but the object and perhaps the info: what the wrapper does per call (converting arguments,
     chaining extensions, binding the reserved parameters) then comes down to that call."""
-    node = field_details_list[0].node
-    field_def = parent_type.fields.get(node.name.value)
-    if field_def is None or node.arguments or field_def.args:
+    field = field_without_arguments(parent_type, field_details_list)
+    if field is None:
         return None
-    definition = field_def.extensions.get("strawberry-definition")
-    if not isinstance(definition, StrawberryField) or definition.extensions or definition.is_subscription:
+    field_def, definition = field
+    if definition.extensions or definition.is_subscription:
         return None
     resolver = definition.base_resolver
     if resolver is None or resolver.self_parameter is None or resolver.arguments:
