@@ -98,10 +98,10 @@ async def load_prices(session: AsyncSession) -> Prices:
 def profile_of_curve(curve: object) -> tuple[EnergyPoint, ...]:
     """The session's cumulative energy from its charging-power samples ([ts, level, kW], trapezoids); the
     cost scales it to the session's measured energy, so only its shape matters."""
-    points_stored = parsed(curve)
-    if not isinstance(points_stored, list):
+    curve_points = parsed(curve)
+    if not isinstance(curve_points, list):
         return ()
-    points = [(datetime.fromisoformat(ts), float(kw)) for ts, _level, kw in points_stored if kw is not None]
+    points = [(datetime.fromisoformat(ts), float(kw)) for ts, _level, kw in curve_points if kw is not None]
     if len(points) < 2:
         return ()
     profile, total = [EnergyPoint(points[0][0], 0.0)], 0.0

@@ -1,7 +1,7 @@
 """JSONB columns read as their text and parsed where they are used.
 
 A drive's track and a charging session's curve are the largest values of their rows (hundreds of points),
-and a page of drives or sessions rarely shows them: parsing each as it is fetched was an eighth of a page's
+and a page of drives or sessions rarely shows them: parsing each as it is fetched was ~7% of a page's
 time with nothing asking for the points. These columns are selected as text (`column::text`, the same
 bytes PostgreSQL would send for JSONB) and kept as a `JSONText`, parsed once, on first use.
 """

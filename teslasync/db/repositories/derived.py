@@ -208,7 +208,7 @@ async def pages_for(
 @functools.cache
 def _page_statement(model: PagedModel, since: bool, until: bool, after: bool) -> Select[Any]:
     """The statement of `pages_for` for one model and the bounds a page has, built once: building it and
-    its cache key for every request was a tenth of a page's time."""
+    its cache key for every request was ~7% of a page's time."""
     vehicle_ids = bindparam("vehicle_ids", type_=ARRAY(BigInteger))
     ids = func.unnest(cast(vehicle_ids, ARRAY(BigInteger))).table_valued("id").render_derived(name="v")
     conditions = [model.vehicle_id == ids.c.id]
