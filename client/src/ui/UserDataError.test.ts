@@ -1,6 +1,6 @@
 import { createElement, type ReactElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
-import { MemoryRouter } from 'react-router';
+import { StaticRouter } from 'react-router';
 import { CombinedError } from 'urql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SettingsProvider } from '../lib/context';
@@ -9,7 +9,7 @@ import { UserDataError } from './UserDataError';
 // no DOM here: rendered to HTML in English (Node has no navigator to take the language from)
 beforeAll(() => vi.stubGlobal('navigator', { language: 'en' }));
 afterAll(() => vi.unstubAllGlobals());
-const html = (element: ReactElement) => renderToStaticMarkup(createElement(SettingsProvider, null, createElement(MemoryRouter, null, element)));
+const html = (element: ReactElement) => renderToStaticMarkup(createElement(SettingsProvider, null, createElement(StaticRouter, { location: '/' }, element)));
 
 const withCode = (code: string) => new CombinedError({ graphQLErrors: [{ message: 'refused', extensions: { code } }] });
 const NEEDS_USER = 'Notifications and automations belong to a user: enter an API token under Settings';
