@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
+from teslasync import loaders as loaders_module
 from teslasync.db.engine import Database
 from teslasync.db.models import DriveRow
-from teslasync.db.repositories import derived as derived_repo
 from teslasync.db.repositories.vehicles import ensure_vehicle
 
 VIN = "5YJ3E7EB2NF000401"
@@ -48,18 +48,18 @@ async def test_a_querys_rows_are_freed_when_it_ends_not_at_the_collectors_next_p
                     track=[[start.isoformat(), 52.5, 13.4]],
                 )
             )
-    loaded: list[weakref.ref[Any]] = []
-    pages_for = derived_repo.pages_for
+    loaders: list[weakref.ref[Any]] = []
+    page_loader = loaders_module.page_loader
 
-    async def watched(*args: Any) -> dict[int, list[Any]]:
-        pages = await pages_for(*args)
-        loaded.extend(weakref.ref(row) for rows in pages.values() for row in rows)
-        return pages
+    def watched(*args: Any) -> Any:
+        loader = page_loader(*args)
+        loaders.append(weakref.ref(loader))
+        return loader
 
-    monkeypatch.setattr(derived_repo, "pages_for", watched)
+    monkeypatch.setattr(loaders_module, "page_loader", watched)
     body = (await client.post("/graphql", json={"query": QUERY, "variables": {"vin": VIN}})).json()
     assert "errors" not in body, body
     assert len(body["data"]["vehicle"]["drives"]["edges"]) == 3
-    assert len(loaded) == 3
-    # the collector is off: rows still alive now would be held by a reference cycle
-    assert [ref() for ref in loaded] == [None, None, None]
+    assert len(loaders) == 1
+    # the collector is off: a loader (with the rows it cached) still alive now would be held by a cycle
+    assert loaders[0]() is None
