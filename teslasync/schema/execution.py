@@ -155,6 +155,16 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
+        return self._guarded(completed, return_type, field_details_list, path)
+
+    def _guarded(
+        self,
+        completed: AwaitableOrValue[Any],
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+    ) -> AwaitableOrValue[Any]:
+        """A completion, with the errors it raises once awaited handled as `execute_field` handles them."""
         if self.is_awaitable(completed):
             return self._await_completed(completed, return_type, field_details_list, path)
         return completed
@@ -327,9 +337,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
-        if self.is_awaitable(completed):
-            return self._await_completed(completed, return_type, field_details_list, path)
-        return completed
+        return self._guarded(completed, return_type, field_details_list, path)
 
     @staticmethod
     async def _gather(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
