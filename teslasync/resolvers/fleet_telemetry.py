@@ -125,7 +125,9 @@ async def status(context: Context, vin: str) -> Status:
     synced = bool(answer.get("synced"))
     config = answer.get("config")
     now = datetime.now(UTC)
-    await repo.checked(context.session, vehicle.id, synced, now)
+    # a query's session only reads: what Tesla said is kept in a transaction of its own
+    async with context.db.transaction() as session:
+        await repo.checked(session, vehicle.id, synced, now)
     stored = await repo.of_vehicle(context.session, vehicle.id)
     return Status(
         synced, fields_of(config) if isinstance(config, dict) else [], stored.pushed_at if stored else None

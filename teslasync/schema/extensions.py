@@ -36,7 +36,8 @@ class UnitOfWork(SchemaExtension):
             yield
             return
         context = self.execution_context.context
-        session = context.db.sessions()
+        reads_only = self.execution_context.operation_type is OperationType.QUERY
+        session = (context.db.read_sessions if reads_only else context.db.sessions)()
         context._session = session
         failed = True
         try:
