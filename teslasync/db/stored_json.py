@@ -44,9 +44,26 @@ class JSONText:
         return f"JSONText({self.text[:40]!r}{'…' if len(self.text) > 40 else ''})"
 
 
+class Unread:
+    """A column of this type that a page left out because its query did not ask for it. Reading it is a bug,
+    and fails loudly rather than passing for an empty track."""
+
+    __slots__ = ("column",)
+
+    def __init__(self, column: str) -> None:
+        self.column = column
+
+    @property
+    def value(self) -> Any:
+        raise LookupError(f"{self.column} was not read: the query that loaded this row did not ask for it")
+
+    def __repr__(self) -> str:
+        return f"Unread({self.column!r})"
+
+
 def parsed(stored: object) -> Any:
     """The document of a column of this type: parsed from a row read back, as written on a row not yet."""
-    return stored.value if isinstance(stored, JSONText) else stored
+    return stored.value if isinstance(stored, JSONText | Unread) else stored
 
 
 class StoredJSON(TypeDecorator[Any]):

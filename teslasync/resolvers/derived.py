@@ -31,10 +31,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise BadPage("not a cursor this API gave out") from None
 
 
-def page(first: int, after: str | None, since: datetime | None, until: datetime | None) -> Page:
+def page(
+    first: int, after: str | None, since: datetime | None, until: datetime | None, points: bool = True
+) -> Page:
     if not 1 <= first <= MAX_PAGE:
         raise BadPage(f"first must be between 1 and {MAX_PAGE}")
-    return Page(first, decode_cursor(after) if after else None, since, until)
+    return Page(first, decode_cursor(after) if after else None, since, until, points)
 
 
 async def drives(context: Context, vehicle_id: int, wanted: Page) -> list[Any]:

@@ -64,6 +64,12 @@ def stored_points(stored: object) -> list[Any]:
     return points if isinstance(points, list) else []
 
 
+# The fields that read a drive's stored track, and a session's stored curve: a page whose query asks for none
+# of them does not read the column (tests/schema/test_page_points.py asks every other field of such a page).
+DRIVE_POINTS = frozenset({"track", "trackPolyline"})
+SESSION_POINTS = frozenset({"curve"})
+
+
 @strawberry.type(description="A drive, from the gear leaving P to P (see docs/analytics.md).")
 class Drive:
     id: strawberry.ID = strawberry.field(description="Stable while the drive is not recomputed.")

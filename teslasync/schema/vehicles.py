@@ -23,6 +23,8 @@ from teslasync.schema.analytics import (
 from teslasync.schema.context import Info
 from teslasync.schema.costs import _id
 from teslasync.schema.derived import (
+    DRIVE_POINTS,
+    SESSION_POINTS,
     ChargingSession,
     ChargingSessionConnection,
     Drive,
@@ -30,6 +32,7 @@ from teslasync.schema.derived import (
     charging_connection,
     drive_connection,
 )
+from teslasync.schema.selection import asks_for
 from teslasync.schema.series import PositionPoint, Series, series_of
 from teslasync.schema.signals import Signal, StreamState
 from teslasync.schema.units import UnitSystem
@@ -73,7 +76,8 @@ class Vehicle:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> DriveConnection:
-        wanted = derived_resolvers.page(first, after, since, until)
+        points = asks_for(info, ("edges", "node"), DRIVE_POINTS)
+        wanted = derived_resolvers.page(first, after, since, until, points)
         return drive_connection(await derived_resolvers.drives(info.context, self.id_, wanted), first)
 
     @strawberry.field(description="Charging sessions, newest first (at most 100 a page).")
@@ -85,7 +89,8 @@ class Vehicle:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> ChargingSessionConnection:
-        wanted = derived_resolvers.page(first, after, since, until)
+        points = asks_for(info, ("edges", "node"), SESSION_POINTS)
+        wanted = derived_resolvers.page(first, after, since, until, points)
         rows = await derived_resolvers.charging_sessions(info.context, self.id_, wanted)
         return charging_connection(rows, first)
 
