@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -94,14 +95,18 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     # classes, or factories of configured extensions: a fresh one is built for each request
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = []
     documents = Documents()
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
     if limits.persisted is not None:
         store = limits.persisted
         extensions.append(lambda: PersistedQueryCheck(store))
     extensions += [
         RateLimit,
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        # Strawberry's limiters define their rule as a class each time one is built: built once here
+        lambda: AddValidationRules(limit_rules),
         lambda: CostLimit(limits.max_cost),
         NoNulText,
         # after every extension that may refuse the request before validation: a refusal is left alone

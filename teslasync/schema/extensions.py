@@ -41,7 +41,8 @@ class UnitOfWork(SchemaExtension):
         context._session = session
         failed = True
         try:
-            await session.begin()
+            if not reads_only:  # a query's session begins when it is first used: most fields read none
+                await session.begin()
             yield
             result = self.execution_context.result
             failed = bool(result is not None and getattr(result, "errors", None))
@@ -59,6 +60,8 @@ class UnitOfWork(SchemaExtension):
     async def _finish(session: AsyncSession, failed: bool) -> None:
         """Commit or roll back, then close. A broken connection is logged with a request id; the client
         learns only that the operation failed (a failed commit must not look like success)."""
+        if not session.in_transaction():
+            return  # a query that read nothing: no connection was taken, there is nothing to end
         try:
             if failed:
                 await session.rollback()

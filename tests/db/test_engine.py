@@ -4,11 +4,10 @@ is pinged before use only when it has been idle, and a dead one is then replaced
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -16,7 +15,6 @@ from sqlalchemy.pool import NullPool
 from teslasync.db import engine as engine_module
 from teslasync.db.engine import Database, WriteInReadOnlySession
 from teslasync.db.models import Vehicle
-from tests.conftest import client_for, make_settings
 
 VIN = "5YJ3E7EB2NF000501"
 
@@ -84,32 +82,6 @@ async def test_read_sessions_read_by_orm_core_and_text(fresh_db: Database) -> No
         assert (await session.scalars(select(Vehicle.vin))).all() == [VIN]
         assert await session.scalar(text("  select count(*) from vehicles")) == 1
         assert await session.scalar(text("WITH v AS (SELECT vin FROM vehicles) SELECT count(*) FROM v")) == 1
-
-
-async def test_graphql_queries_run_outside_a_transaction_and_mutations_inside_one(
-    tmp_path: Path, fresh_db: Database
-) -> None:
-    seen: list[bool] = []
-
-    def record(connection: Any, *_: Any) -> None:
-        seen.append(connection.connection.driver_connection.is_in_transaction())
-
-    event.listen(fresh_db.engine.sync_engine, "after_cursor_execute", record)
-    async with client_for(make_settings(tmp_path, demo=True), fresh_db) as client:
-        query = await client.post("/graphql", json={"query": "{ tariffs { name } vehicles { vin } }"})
-        assert "errors" not in query.json(), query.json()
-        queried, seen[:] = list(seen), []
-        mutation = await client.post(
-            "/graphql",
-            json={
-                "query": 'mutation { createTariff(input: {name: "Home", currency: "EUR", timezone: "Europe/Berlin", pricePerKwh: "0.32"}) { tariff { name } errors { ... on InvalidInput { field message } } } }'
-            },
-        )
-        saved = mutation.json()["data"]["createTariff"]
-        assert saved["tariff"] == {"name": "Home"}, saved
-    event.remove(fresh_db.engine.sync_engine, "after_cursor_execute", record)
-    assert queried and not any(queried)
-    assert seen and all(seen)
 
 
 @pytest.fixture
