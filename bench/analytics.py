@@ -694,13 +694,12 @@ async def statements_of(db: Database, call: Callable[[], Awaitable[object]]) -> 
 
 
 def replay(connection: asyncpg.Connection, statements: list[Statement]) -> Callable[[], Awaitable[None]]:
-    """The statements run again alone, one after the other in one transaction, as the request runs them:
-    the SQL that serves the request, without the ORM, the executor or HTTP."""
+    """The statements run again alone, one after the other, as a query runs them (outside a transaction:
+    `Database.read_sessions`): the SQL that serves the request, without the ORM, the executor or HTTP."""
 
     async def run() -> None:
-        async with connection.transaction():
-            for statement, parameters in statements:
-                await connection.fetch(statement, *parameters)
+        for statement, parameters in statements:
+            await connection.fetch(statement, *parameters)
 
     return run
 

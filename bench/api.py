@@ -5,6 +5,9 @@
 
 Starts an embedded PostgreSQL (migrated, plain storage) and a Mosquitto broker in a temp dir, then:
 
+[2] the floor every request pays: `{ __typename }` and `vehicle(vin) { vin }` through GraphQL, beside the
+   vehicle's SQL alone.
+
 [3] drives (numbered as in bench/analytics.py, which measures it): a page of 100 out of `--drives` drives (tracks of ~50 points) through GraphQL, first page and
    a page deep in the list, against the same page through `pages_for` and as plain SQL (bench/analytics.py
    does the measuring).
@@ -158,6 +161,40 @@ async def bench_polyline(db: Database, connection: asyncpg.Connection, tmp: Path
     print(f"    API / SQL alone: {ratio:.2f}x (p50)", flush=True)
 
 
+FLOOR_QUERY = "query($vin: String!) { vehicle(vin: $vin) { vin } }"
+
+
+async def bench_floor(db: Database, connection: asyncpg.Connection, tmp: Path, iterations: int) -> None:
+    """What every request pays whatever it asks: HTTP and the GraphQL view (`__typename`), then a session
+    and one row (`vehicle(vin)`), beside that row's SQL alone."""
+    print("\n[2] the floor: a request that reads nothing, and one that reads a vehicle", flush=True)
+    async with db.transaction() as session:
+        await ensure_vehicle(session, API_VIN, model="Model 3")
+    async with app_client(tmp, db) as client:
+
+        async def nothing() -> Any:
+            return await client.post("/graphql", json={"query": "{ __typename }"})
+
+        async def vehicle() -> Any:
+            return await client.post("/graphql", json={"query": FLOOR_QUERY, "variables": {"vin": API_VIN}})
+
+        body = (await vehicle()).json()
+        if body.get("data", {}).get("vehicle") is None:
+            raise RuntimeError(f"no vehicle: {body}")
+        statements = await statements_of(db, vehicle)
+        with GcPauses() as pauses:
+            took = await timed(
+                {"nothing": nothing, "vehicle": vehicle, REPLAYED: replay(connection, statements)},
+                iterations,
+                pauses,
+            )
+    print(latency_line("{ __typename }", took["nothing"]))
+    print(latency_line("vehicle(vin) { vin }", took["vehicle"]))
+    print(latency_line(REPLAYED, took[REPLAYED]))
+    ratio = percentile(took["vehicle"], 0.5) / percentile(took[REPLAYED], 0.5)
+    print(f"    vehicle(vin) / its SQL: {ratio:.1f}x (p50)", flush=True)
+
+
 async def bench_series(db: Database, connection: asyncpg.Connection, tmp: Path, iterations: int) -> None:
     print("\n[4] series: 30 days at 500 points, from a year of hourly rollups (8 fields)", flush=True)
     async with db.transaction() as session:
@@ -272,6 +309,7 @@ async def bench(args: argparse.Namespace, tmp: Path, pg: EmbeddedPostgres, mqtt_
     )
     try:
         await migrate.upgrade(engine, StorageMode.PLAIN)
+        await bench_floor(db, connection, tmp, args.iterations)
         await bench_api(db, connection, tmp, args.drives, args.iterations, profile=args.profile)
         await bench_polyline(db, connection, tmp, args.iterations)
         await bench_series(db, connection, tmp, args.iterations)
