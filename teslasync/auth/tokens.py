@@ -77,31 +77,48 @@ async def create_token(
 
 
 async def authenticate(session: AsyncSession, token: str, now: datetime | None = None) -> Principal:
-    prefix, secret = parse(token)
-    row = await repo.by_prefix(session, prefix)
-    if row is None or not hmac.compare_digest(row.secret_hash, _hash(secret)):
-        raise TokenError("unknown token")
     now = now or datetime.now(UTC)
+    principal, stale = await verify(session, token, now)
+    if stale:
+        assert principal.token_id is not None
+        await repo.touch(session, principal.token_id, now)
+    return principal
+
+
+async def verify(session: AsyncSession, token: str, now: datetime) -> tuple[Principal, bool]:
+    """The principal a token acts for, and whether its last use is to be recorded (at most once a
+    `LAST_USED_RESOLUTION`); reads only, so that a request can check its token without a transaction."""
+    prefix, secret = parse(token)
+    found = await repo.with_holder(session, prefix)
+    if found is None or not hmac.compare_digest(found[0].secret_hash, _hash(secret)):
+        raise TokenError("unknown token")
+    row, user, roles = found
     if row.revoked_at is not None:
         raise TokenError("revoked token")
     if row.expires_at is not None and row.expires_at <= now:
         raise TokenError("expired token")
-    user = await users_repo.by_id(session, row.user_id)
-    if user is None or user.disabled_at is not None:
+    if user.disabled_at is not None:
         raise TokenError("token of a disabled user")
-    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
-        await repo.touch(session, row.id, now)
-    return await principal_of(session, user, kind="token", name=f"{user.username}/{row.name}", token=row)
+    stale = row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION
+    return principal_with(user, roles, kind="token", name=f"{user.username}/{row.name}", token=row), stale
 
 
 async def principal_of(
     session: AsyncSession, user: User, *, kind: str, name: str, token: ApiToken | None = None
 ) -> Principal:
     """The principal of a user, through a token (within its scopes) or directly."""
+    roles = {} if user.is_admin else await users_repo.roles_of(session, user.id)
+    return principal_with(user, roles, kind=kind, name=name, token=token)
+
+
+def principal_with(
+    user: User, roles: dict[int, str], *, kind: str, name: str, token: ApiToken | None = None
+) -> Principal:
+    """The principal of a user holding `roles` (ignored for an administrator, who sees every vehicle)."""
     scopes = user_scopes(user.is_admin)
     if token is not None:
         scopes = scopes & effective_scopes(token.scopes)
-    roles = {} if user.is_admin else await users_repo.roles_of(session, user.id)
+    roles = {} if user.is_admin else roles
     return Principal(
         kind=kind,
         name=name,

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from teslasync.auth.principal import Scope
-from teslasync.auth.tokens import TokenError, authenticate, create_token, parse
+from teslasync.auth.requests import Authenticator
+from teslasync.auth.tokens import LAST_USED_RESOLUTION, TokenError, authenticate, create_token, parse, verify
 from teslasync.db.engine import Database
 from teslasync.db.repositories.tokens import by_prefix, revoke
+from tests.conftest import make_settings
 
 
 async def test_token_round_trip_stores_only_a_hash(db: Database) -> None:
@@ -75,3 +80,43 @@ async def test_a_token_needs_a_name_and_a_scope(db: Database) -> None:
             await create_token(session, "  ", [Scope.READ])
         with pytest.raises(ValueError, match="scope"):
             await create_token(session, "n", [])
+
+
+async def test_verify_only_reads_and_says_when_the_last_use_is_worth_recording(db: Database) -> None:
+    async with db.transaction() as session:
+        issued = await create_token(session, "ha", [Scope.READ])
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    # a read-only session refuses any write: verify passes through one
+    async with db.read_sessions() as session:
+        principal, stale = await verify(session, issued.token, when)
+    assert principal.token_id == issued.id and stale
+    async with db.transaction() as session:
+        await authenticate(session, issued.token, now=when)
+    async with db.read_sessions() as session:
+        assert not (await verify(session, issued.token, when + LAST_USED_RESOLUTION / 2))[1]
+        assert (await verify(session, issued.token, when + LAST_USED_RESOLUTION))[1]
+
+
+async def test_a_request_checks_its_token_outside_a_transaction_and_records_its_use_once_a_minute(
+    tmp_path: Path, fresh_db: Database
+) -> None:
+    async with fresh_db.transaction() as session:
+        issued = await create_token(session, "ha", [Scope.READ])
+    authenticator = Authenticator(make_settings(tmp_path), fresh_db)
+    writes: list[str] = []
+
+    def record(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if connection.connection.driver_connection.is_in_transaction():
+            writes.append(statement)
+
+    event.listen(fresh_db.engine.sync_engine, "after_cursor_execute", record)
+    try:
+        first = await authenticator.token_principal(issued.token)
+        second = await authenticator.token_principal(issued.token)
+    finally:
+        event.remove(fresh_db.engine.sync_engine, "after_cursor_execute", record)
+    assert first.token_id == second.token_id == issued.id
+    assert len(writes) == 1 and writes[0].startswith("UPDATE api_tokens")
+    async with fresh_db.transaction() as session:
+        row = await by_prefix(session, parse(issued.token)[0])
+        assert row is not None and row.last_used_at is not None
