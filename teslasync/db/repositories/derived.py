@@ -213,7 +213,7 @@ async def pages_for(
     if page.points:
         records = [make(row) for row in rows]
     else:
-        unread = tuple(Unread(f"{model.__tablename__}.{column.key}") for column in _points_columns(model))
+        unread = _unread(model)
         records = [make((*row, *unread)) for row in rows]
     for record in records:
         grouped[record.vehicle_id].append(record)
@@ -227,8 +227,15 @@ def page_record(model: PagedModel) -> type[Any]:
     return namedtuple(f"{model.__name__}Record", [column.key for column in _record_columns(model)])
 
 
-def _points_columns(model: PagedModel) -> list[Any]:
-    return [column for column in model.__table__.columns if isinstance(column.type, StoredJSON)]
+@functools.cache
+def _points_columns(model: PagedModel) -> tuple[Any, ...]:
+    return tuple(column for column in model.__table__.columns if isinstance(column.type, StoredJSON))
+
+
+@functools.cache
+def _unread(model: PagedModel) -> tuple[Unread, ...]:
+    """What a page without its stored points holds in their place."""
+    return tuple(Unread(f"{model.__tablename__}.{column.key}") for column in _points_columns(model))
 
 
 def _record_columns(model: PagedModel, points: bool = True) -> list[Any]:
@@ -236,7 +243,7 @@ def _record_columns(model: PagedModel, points: bool = True) -> list[Any]:
     stored = _points_columns(model)
     names = {column.key for column in stored}
     rest = [column for column in model.__table__.columns if column.key not in names]
-    return rest + stored if points else rest
+    return [*rest, *stored] if points else rest
 
 
 @functools.cache
