@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import orjson
 from sqlalchemy import TextClause, event, exc, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -23,10 +25,12 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
-# A connection used less than this long ago is handed out without a liveness ping (HikariCP's
-# aliveBypassWindow, same value). PostgreSQL cannot restart in that time, so the ping it saves (three round
-# trips, ~0.3 ms a request under load) would only ever find the connection alive.
+# A connection used less than this long ago is handed to a read-only session without a liveness ping
+# (HikariCP's aliveBypassWindow, same value): the ping is three round trips, ~0.3 ms a request under load.
+# PostgreSQL can restart within it (0.24 s seen for a small database), so a read-only session that finds its
+# connection dead at its first statement reads again on another one (`ReadOnlySession`).
 ALIVE_BYPASS_S = 0.5
+_reading = ContextVar("_reading", default=False)  # set while a read-only session takes its connection
 
 
 def to_async_url(url: str) -> str:
@@ -59,9 +63,14 @@ def make_engine(url: str, pool_size: int = 10, connect_timeout_s: float = 10.0) 
 
 
 def ping_idle_connections(engine: AsyncEngine) -> None:
-    """SQLAlchemy's pre-ping, skipped for a connection used within `ALIVE_BYPASS_S`. A connection that fails
-    its ping invalidates the pool (as pre-ping does: the server restarted), and the checkout takes a new one."""
+    """SQLAlchemy's pre-ping, skipped when a read-only session takes a connection used within
+    `ALIVE_BYPASS_S`. A connection that fails its ping invalidates the pool (as pre-ping does: the server
+    restarted), and the checkout takes a new one."""
     pool, dialect = engine.sync_engine.pool, engine.sync_engine.dialect
+
+    def connected(_dbapi: DBAPIConnection, record: ConnectionPoolEntry) -> None:
+        record.info["fresh"] = True  # just made: not worth a ping, as pre-ping has it
+        record.info["last_used"] = time.monotonic()
 
     def last_used_now(_dbapi: DBAPIConnection, record: ConnectionPoolEntry) -> None:
         record.info["last_used"] = time.monotonic()
@@ -69,7 +78,9 @@ def ping_idle_connections(engine: AsyncEngine) -> None:
     def ping_when_idle(
         dbapi: DBAPIConnection, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
     ) -> None:
-        if time.monotonic() - record.info.get("last_used", 0.0) < ALIVE_BYPASS_S:
+        if record.info.pop("fresh", False):
+            return
+        if _reading.get() and time.monotonic() - record.info.get("last_used", 0.0) < ALIVE_BYPASS_S:
             return
         try:
             dialect.do_ping(dbapi)
@@ -78,7 +89,7 @@ def ping_idle_connections(engine: AsyncEngine) -> None:
                 raise exc.InvalidatePoolError() from error
             raise
 
-    event.listen(pool, "connect", last_used_now)
+    event.listen(pool, "connect", connected)
     event.listen(pool, "checkin", last_used_now)
     event.listen(pool, "checkout", ping_when_idle)
 
@@ -94,15 +105,18 @@ class SharedSession(AsyncSession):
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
         async with self._turn:
-            return await super().execute(*args, **kwargs)
+            return await self._statement(super().execute, *args, **kwargs)
 
     async def scalar(self, *args: Any, **kwargs: Any) -> Any:
         async with self._turn:
-            return await super().scalar(*args, **kwargs)
+            return await self._statement(super().scalar, *args, **kwargs)
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
         async with self._turn:
-            return await super().get(*args, **kwargs)
+            return await self._statement(super().get, *args, **kwargs)
+
+    async def _statement(self, run: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+        return await run(*args, **kwargs)
 
     async def flush(self, *args: Any, **kwargs: Any) -> None:
         async with self._turn:
@@ -115,6 +129,31 @@ class SharedSession(AsyncSession):
     async def refresh(self, *args: Any, **kwargs: Any) -> None:
         async with self._turn:
             await super().refresh(*args, **kwargs)
+
+
+class ReadOnlySession(SharedSession):
+    """A GraphQL query's session (see `Database.read_sessions`). Its first statement takes a connection
+    without pinging it when it was used just now; if that connection turns out dead (the server restarted
+    meanwhile), the statement runs again on another. Nothing was read yet, and nothing is written, so
+    running it again is safe."""
+
+    _connected = False
+
+    async def _statement(self, run: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+        if self._connected:
+            return await run(*args, **kwargs)
+        reading = _reading.set(True)
+        try:
+            result = await run(*args, **kwargs)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            await self.rollback()
+            result = await run(*args, **kwargs)  # on a connection pinged unless used since the restart
+        finally:
+            _reading.reset(reading)
+        self._connected = True
+        return result
 
 
 class WriteInReadOnlySession(RuntimeError):
@@ -148,10 +187,10 @@ def _refuse_flush(session: Session, *_: Any) -> None:
 class Database:
     """The engine and the session factories; tests bind the factories to one connection in a transaction.
 
-    `read_sessions` serve GraphQL queries. On an engine they run in autocommit: under READ COMMITTED a
-    read-only transaction gives its statements no common snapshot, so BEGIN and COMMIT would only cost two
-    round trips (~0.2 ms a query). They refuse statements that write, so a query cannot write half of
-    something without a transaction to roll it back."""
+    `read_sessions` serve GraphQL queries and token checks (`ReadOnlySession`). On an engine they run in
+    autocommit: under READ COMMITTED a read-only transaction gives its statements no common snapshot, so
+    BEGIN and COMMIT would only cost two round trips (~0.2 ms a query). They refuse statements that write,
+    so a query cannot write half of something without a transaction to roll it back."""
 
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
@@ -165,7 +204,7 @@ class Database:
         readers: async_sessionmaker[AsyncSession] = async_sessionmaker(
             engine.execution_options(isolation_level="AUTOCOMMIT"),
             expire_on_commit=False,
-            class_=SharedSession,
+            class_=ReadOnlySession,
             sync_session_class=ReadOnlySyncSession,
         )
         return cls(engine, factory, readers)
@@ -181,7 +220,7 @@ class Database:
         }
         factory: async_sessionmaker[AsyncSession] = async_sessionmaker(**options)
         readers: async_sessionmaker[AsyncSession] = async_sessionmaker(
-            **options, sync_session_class=ReadOnlySyncSession
+            **{**options, "class_": ReadOnlySession}, sync_session_class=ReadOnlySyncSession
         )
         return cls(connection.engine, factory, readers)
 
