@@ -58,12 +58,12 @@ def make_engine(url: str, pool_size: int = 10, connect_timeout_s: float = 10.0) 
         json_deserializer=orjson.loads,  # tracks and documents: ~3x faster than json.loads, the same values
         connect_args={"timeout": connect_timeout_s, "server_settings": {"application_name": "teslasync"}},
     )
-    ping_idle_connections(engine)
+    ping_before_use(engine)
     return engine
 
 
-def ping_idle_connections(engine: AsyncEngine) -> None:
-    """SQLAlchemy's pre-ping, skipped when a read-only session takes a connection used within
+def ping_before_use(engine: AsyncEngine) -> None:
+    """SQLAlchemy's pre-ping of a reused connection, skipped when a read-only session takes one used within
     `ALIVE_BYPASS_S`. A connection that fails its ping invalidates the pool (as pre-ping does: the server
     restarted), and the checkout takes a new one."""
     pool, dialect = engine.sync_engine.pool, engine.sync_engine.dialect
@@ -149,7 +149,8 @@ class ReadOnlySession(SharedSession):
             if not error.connection_invalidated:
                 raise
             await self.rollback()
-            result = await run(*args, **kwargs)  # on a connection pinged unless used since the restart
+            # a disconnect makes the pool drop every connection older than it: this takes a new one
+            result = await run(*args, **kwargs)
         finally:
             _reading.reset(reading)
         self._connected = True
