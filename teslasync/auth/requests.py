@@ -11,11 +11,10 @@ from starlette.requests import HTTPConnection
 
 from teslasync.auth.forward import ForwardAuth, ForwardAuthRefused, Identity, client_address
 from teslasync.auth.principal import Principal
-from teslasync.auth.tokens import TokenError, principal_of, verify
+from teslasync.auth.tokens import TokenError, authenticate, principal_of
 from teslasync.config import Settings
 from teslasync.db.engine import Database
 from teslasync.db.models import User
-from teslasync.db.repositories import tokens as tokens_repo
 from teslasync.db.repositories import users as users_repo
 from teslasync.errors import Unauthenticated
 from teslasync.observability.metrics import AUTH_FAILURES
@@ -98,15 +97,8 @@ class Authenticator:
         raise Unauthenticated("authentication required: send 'Authorization: Bearer <token>'")
 
     async def token_principal(self, token: str, address: str | None = None) -> Principal:
-        now = datetime.now(UTC)
         try:
-            # checked outside a transaction; its last use is written (at most once a minute) in one
-            async with self.db.read_sessions() as session:
-                principal, stale = await verify(session, token, now)
-            if stale and principal.token_id is not None:
-                async with self.db.transaction() as session:
-                    await tokens_repo.touch(session, principal.token_id, now)
-            return principal
+            return await authenticate(self.db, token)
         except TokenError as exc:
             AUTH_FAILURES.labels(reason=str(exc).split()[0]).inc()
             log.info("refused token from %s: %s", address or "?", exc)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teslasync.auth.principal import Principal, Role, Scope, effective_scopes, user_scopes
+from teslasync.db.engine import Database
 from teslasync.db.models import ApiToken, User
 from teslasync.db.repositories import tokens as repo
 from teslasync.db.repositories import users as users_repo
@@ -76,12 +77,15 @@ async def create_token(
     return IssuedToken(row.id, row.name, f"{TOKEN_MARK}_{prefix}_{secret}", scope_names, expires_at)
 
 
-async def authenticate(session: AsyncSession, token: str, now: datetime | None = None) -> Principal:
+async def authenticate(db: Database, token: str, now: datetime | None = None) -> Principal:
+    """The principal a token acts for, checked outside a transaction; its last use is written (at most once
+    a `LAST_USED_RESOLUTION`) in a short transaction of its own."""
     now = now or datetime.now(UTC)
-    principal, stale = await verify(session, token, now)
-    if stale:
-        assert principal.token_id is not None
-        await repo.touch(session, principal.token_id, now)
+    async with db.read_sessions() as session:
+        principal, stale = await verify(session, token, now)
+    if stale and principal.token_id is not None:
+        async with db.transaction() as session:
+            await repo.touch(session, principal.token_id, now)
     return principal
 
 

@@ -49,7 +49,7 @@ async def test_a_token_acts_for_its_user_within_both_scopes_and_roles(db: Databa
         )
         await users_repo.grant(session, user.id, car_a.id, "viewer")
         issued = await create_token(session, "kim's", [Scope.COMMAND], user_id=user.id)
-        principal = await authenticate(session, issued.token)
+    principal = await authenticate(db, issued.token)
     assert principal.user_id == user.id and principal.name == "kim/kim's" and not principal.is_admin
     assert principal.can(Scope.COMMAND) and not principal.can(Scope.ADMIN)
     assert not principal.may(Scope.COMMAND, car_a.id)  # a viewer, whatever the token says
@@ -68,5 +68,5 @@ async def test_a_user_who_is_no_administrator_cannot_hold_an_admin_token(db: Dat
 async def test_cli_tokens_act_for_the_builtin_administrator(db: Database) -> None:
     async with db.transaction() as session:
         issued = await create_token(session, "ops", [Scope.ADMIN])
-        principal = await authenticate(session, issued.token)
+    principal = await authenticate(db, issued.token)
     assert principal.is_admin and principal.name == "admin/ops" and principal.can(Scope.ADMIN)

@@ -11,7 +11,7 @@ from teslasync.auth.principal import Scope
 from teslasync.auth.requests import Authenticator
 from teslasync.auth.tokens import LAST_USED_RESOLUTION, TokenError, authenticate, create_token, parse, verify
 from teslasync.db.engine import Database
-from teslasync.db.repositories.tokens import by_prefix, revoke
+from teslasync.db.repositories.tokens import revoke, with_holder
 from tests.conftest import make_settings
 
 
@@ -19,10 +19,10 @@ async def test_token_round_trip_stores_only_a_hash(db: Database) -> None:
     async with db.transaction() as session:
         issued = await create_token(session, "grafana", [Scope.READ])
         prefix, secret = parse(issued.token)
-        row = await by_prefix(session, prefix)
-        assert row is not None
-        assert secret not in row.secret_hash and len(row.secret_hash) == 64
-        principal = await authenticate(session, issued.token)
+        found = await with_holder(session, prefix)
+        assert found is not None
+        assert secret not in found[0].secret_hash and len(found[0].secret_hash) == 64
+    principal = await authenticate(db, issued.token)
     assert principal.token_id == issued.id
     assert principal.can(Scope.READ) and not principal.can(Scope.COMMAND)
 
@@ -30,26 +30,25 @@ async def test_token_round_trip_stores_only_a_hash(db: Database) -> None:
 async def test_admin_scope_implies_the_others(db: Database) -> None:
     async with db.transaction() as session:
         issued = await create_token(session, "ops", [Scope.ADMIN])
-        principal = await authenticate(session, issued.token)
+    principal = await authenticate(db, issued.token)
     assert all(principal.can(scope) for scope in Scope)
 
 
 async def test_last_used_is_recorded(db: Database) -> None:
     async with db.transaction() as session:
         issued = await create_token(session, "ha", [Scope.READ])
-        when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-        await authenticate(session, issued.token, now=when)
-        row = await by_prefix(session, parse(issued.token)[0])
-        assert row is not None
-        await session.refresh(row)
-        assert row.last_used_at == when
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    await authenticate(db, issued.token, now=when)
+    async with db.transaction() as session:
+        found = await with_holder(session, parse(issued.token)[0])
+        assert found is not None
+        assert found[0].last_used_at == when
 
 
 @pytest.mark.parametrize("bad", ["", "tsk_", "tsk_abc", "abc_def_ghi", "tsk_nope_nope"])
 async def test_malformed_or_unknown_tokens_are_refused(db: Database, bad: str) -> None:
-    async with db.transaction() as session:
-        with pytest.raises(TokenError):
-            await authenticate(session, bad)
+    with pytest.raises(TokenError):
+        await authenticate(db, bad)
 
 
 async def test_wrong_secret_with_a_real_prefix_is_refused(db: Database) -> None:
@@ -57,7 +56,7 @@ async def test_wrong_secret_with_a_real_prefix_is_refused(db: Database) -> None:
         issued = await create_token(session, "x", [Scope.READ])
         prefix, _ = parse(issued.token)
         with pytest.raises(TokenError, match="unknown"):
-            await authenticate(session, f"tsk_{prefix}_not-the-secret")
+            await authenticate(db, f"tsk_{prefix}_not-the-secret")
 
 
 async def test_revoked_and_expired_tokens_are_refused(db: Database) -> None:
@@ -66,12 +65,12 @@ async def test_revoked_and_expired_tokens_are_refused(db: Database) -> None:
         assert await revoke(session, revoked.id)
         assert not await revoke(session, revoked.id)
         with pytest.raises(TokenError, match="revoked"):
-            await authenticate(session, revoked.token)
+            await authenticate(db, revoked.token)
 
         expiring = await create_token(session, "short", [Scope.READ], expires_in=timedelta(days=1))
         assert expiring.expires_at is not None
         with pytest.raises(TokenError, match="expired"):
-            await authenticate(session, expiring.token, now=expiring.expires_at + timedelta(seconds=1))
+            await authenticate(db, expiring.token, now=expiring.expires_at + timedelta(seconds=1))
 
 
 async def test_a_token_needs_a_name_and_a_scope(db: Database) -> None:
@@ -90,8 +89,7 @@ async def test_verify_only_reads_and_says_when_the_last_use_is_worth_recording(d
     async with db.read_sessions() as session:
         principal, stale = await verify(session, issued.token, when)
     assert principal.token_id == issued.id and stale
-    async with db.transaction() as session:
-        await authenticate(session, issued.token, now=when)
+    await authenticate(db, issued.token, now=when)
     async with db.read_sessions() as session:
         assert not (await verify(session, issued.token, when + LAST_USED_RESOLUTION / 2))[1]
         assert (await verify(session, issued.token, when + LAST_USED_RESOLUTION))[1]
@@ -118,5 +116,5 @@ async def test_a_request_checks_its_token_outside_a_transaction_and_records_its_
     assert first.token_id == second.token_id == issued.id
     assert len(writes) == 1 and writes[0].startswith("UPDATE api_tokens")
     async with fresh_db.transaction() as session:
-        row = await by_prefix(session, parse(issued.token)[0])
-        assert row is not None and row.last_used_at is not None
+        found = await with_holder(session, parse(issued.token)[0])
+        assert found is not None and found[0].last_used_at is not None

@@ -164,7 +164,7 @@ async def test_the_restore_drill(
         restored = Database.from_engine(target)
         async with restored.transaction() as session:
             issued = await create_token(session, "after", [Scope.READ])
-            assert (await authenticate(session, issued.token)).name == "admin/after"
+        assert (await authenticate(restored, issued.token)).name == "admin/after"
 
         with pytest.raises(BackupError, match="holds data"):
             await restore(target_settings, target, summary.path)

@@ -31,10 +31,6 @@ async def add_token(
     return token
 
 
-async def by_prefix(session: AsyncSession, prefix: str) -> ApiToken | None:
-    return await session.scalar(select(ApiToken).where(ApiToken.prefix == prefix))
-
-
 _ROLES = (
     select(func.jsonb_object_agg(VehicleAccess.vehicle_id, VehicleAccess.role))
     .where(VehicleAccess.user_id == User.id)
